@@ -1,0 +1,228 @@
+"""One trainer for every neural method: devices, seeds, batches on the device, warm-ups, history.
+
+The `Trainer` knows nothing about any method. A method gives it
+
+* ``train_step(x, y, epoch) -> {term: scalar tensor}`` — one update on one batch (adversarial
+  methods alternate their own optimisers inside it), returning every loss term by name;
+* ``state_dict()`` / ``load_state_dict()`` — networks and optimisers, for checkpoints and for
+  rolling back to the last good epoch.
+
+and the trainer runs the epochs: a fresh permutation per epoch drawn on the device, batches by
+index from tensors already on the device (no host copies per batch), loss terms summed on the
+device and read once per epoch, a NaN/inf guard that names the term and epoch, `tqdm.auto`
+progress, checkpoints, resuming, and a clean stop on KeyboardInterrupt (the JupyterLab stop
+button) that keeps the model of the last completed epoch.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import os
+import random
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+__all__ = ["resolve_device", "seed_everything", "warmup", "History", "Trainer", "TrainingDiverged",
+           "atomic_save", "rng_state", "set_rng_state"]
+
+
+class TrainingDiverged(FloatingPointError):
+    """A loss term became NaN or infinite; the model was rolled back to its last good epoch."""
+
+
+def resolve_device(device="auto") -> torch.device:
+    """``"auto"`` → CUDA when available, else CPU; ``"cuda"`` without a GPU is an error."""
+    if isinstance(device, torch.device):
+        device = str(device)
+    if device in (None, "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if not isinstance(device, str) or device.split(":")[0] not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}.")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError("device='cuda' was asked for but torch sees no CUDA GPU; use device='cpu' or 'auto'.")
+    return torch.device(device)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed python's `random`, numpy's global RNG and torch (CPU and every GPU)."""
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    random.seed(int(seed))
+    np.random.seed(int(seed) % 2**32)
+    torch.manual_seed(int(seed))
+
+
+def rng_state() -> dict:
+    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict) -> None:
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def warmup(epoch: float, factor: float, start: float = 0, end: float = 0) -> float:
+    """Linear warm-up of a loss weight: ``factor · clamp((epoch − start) / (end − start), 0, 1)``.
+
+    ``epoch`` is 0-based and the weight is constant within an epoch (as in CADA-VAE's code).
+    With ``end <= start`` the weight is a step: 0 before ``start``, ``factor`` from it on.
+
+    >>> [round(warmup(e, 2.0, 1, 3), 2) for e in range(5)]
+    [0.0, 0.0, 1.0, 2.0, 2.0]
+    """
+    if end <= start:
+        return float(factor) if epoch >= start else 0.0
+    return float(factor) * min(max((epoch - start) / (end - start), 0.0), 1.0)
+
+
+@dataclass
+class History:
+    """Per-epoch means of every loss term, plus timings and how the run ended.
+
+    ``history["kl"]`` is the list of the KL term's epoch means; ``history.terms`` the names.
+    """
+
+    losses: dict = field(default_factory=dict)
+    epoch_seconds: list = field(default_factory=list)
+    epochs_completed: int = 0
+    stopped: str = "completed"          # "completed" | "interrupted" | "diverged"
+    extra: dict = field(default_factory=dict)  # e.g. final-classifier time, selected values
+
+    @property
+    def terms(self) -> list:
+        return list(self.losses)
+
+    def __getitem__(self, term):
+        return self.losses[term]
+
+    def __contains__(self, term):
+        return term in self.losses
+
+    def append(self, terms: dict, seconds: float) -> None:
+        for k, v in terms.items():
+            self.losses.setdefault(k, []).append(float(v))
+        self.epoch_seconds.append(float(seconds))
+        self.epochs_completed += 1
+
+    def as_dict(self) -> dict:
+        return {"losses": self.losses, "epoch_seconds": self.epoch_seconds,
+                "epochs_completed": self.epochs_completed, "stopped": self.stopped, "extra": self.extra}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "History":
+        return cls(losses={k: list(v) for k, v in d["losses"].items()}, epoch_seconds=list(d["epoch_seconds"]),
+                   epochs_completed=int(d["epochs_completed"]), stopped=d.get("stopped", "completed"),
+                   extra=dict(d.get("extra", {})))
+
+    def __repr__(self):
+        last = {k: round(v[-1], 4) for k, v in self.losses.items() if v}
+        return f"History(epochs={self.epochs_completed}, stopped={self.stopped!r}, last={last})"
+
+
+def atomic_save(obj, path) -> None:
+    """``torch.save`` to a temporary file in the same folder, then rename: never a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+class Trainer:
+    """Runs epochs of a method's ``train_step`` over tensors resident on the device.
+
+    Parameters
+    ----------
+    method : an object with ``train_step(x, y, epoch)``, ``state_dict()``, ``load_state_dict()``.
+    X, y : training features (n, d) and labels (n,) as tensors on the device.
+    batch_size : batch size; an epoch is ``ceil(n / batch_size)`` batches of a fresh permutation
+        (the last, smaller batch is dropped when ``n > batch_size``).
+    progress : show a `tqdm.auto` bar.
+    checkpoint : optional file written (atomically) every ``checkpoint_every`` epochs and at the end.
+    """
+
+    def __init__(self, method, X: torch.Tensor, y: torch.Tensor, *, batch_size: int, progress: bool = True,
+                 checkpoint=None, checkpoint_every: int = 1, description: str = "training"):
+        if X.shape[0] != y.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be positive, got {batch_size}.")
+        self.method, self.X, self.y = method, X, y
+        self.batch_size = int(batch_size)
+        self.progress, self.description = progress, description
+        self.checkpoint = Path(checkpoint) if checkpoint else None
+        self.checkpoint_every = max(1, int(checkpoint_every))
+
+    def batches(self):
+        """Index tensors of one epoch's batches, drawn on the device from torch's global RNG."""
+        n = self.X.shape[0]
+        perm = torch.randperm(n, device=self.X.device)
+        bs = min(self.batch_size, n)
+        stop = n - n % bs if n > bs else n
+        return [perm[i:i + bs] for i in range(0, stop, bs)]
+
+    def _snapshot(self):
+        return copy.deepcopy(self.method.state_dict())
+
+    def save_checkpoint(self, history: History, path=None) -> None:
+        atomic_save({"trainer_state": self.method.state_dict(), "history": history.as_dict(), "rng": rng_state()},
+                    path or self.checkpoint)
+
+    def fit(self, epochs: int, history: History | None = None, start_epoch: int = 0) -> History:
+        """Train from ``start_epoch`` up to ``epochs``; returns the (extended) history.
+
+        Raises `TrainingDiverged` (after rolling back to the last good epoch) when a loss term is
+        NaN/inf. A KeyboardInterrupt rolls back to the last completed epoch and returns normally
+        with ``history.stopped == "interrupted"``.
+        """
+        from tqdm.auto import tqdm
+
+        history = history or History()
+        good = self._snapshot()
+        bar = tqdm(range(start_epoch, epochs), desc=self.description, disable=not self.progress, leave=False)
+        try:
+            for epoch in bar:
+                t0 = time.perf_counter()
+                sums, count = {}, 0
+                for idx in self.batches():
+                    terms = self.method.train_step(self.X[idx], self.y[idx], epoch)
+                    for k, v in terms.items():
+                        v = v.detach() if torch.is_tensor(v) else torch.tensor(float(v))
+                        sums[k] = sums[k] + v if k in sums else v
+                    count += 1
+                means = {k: float(v) / count for k, v in sums.items()}  # the one host sync per epoch
+                if self.X.is_cuda:
+                    torch.cuda.synchronize()
+                bad = [k for k, v in means.items() if not math.isfinite(v)]
+                if bad:
+                    self.method.load_state_dict(good)
+                    history.stopped = "diverged"
+                    raise TrainingDiverged(
+                        f"loss term {bad[0]!r} became {means[bad[0]]} in epoch {epoch} (0-based); the model was "
+                        f"rolled back to the end of epoch {epoch - 1}. Lower the learning rate or that term's weight."
+                    )
+                history.append(means, time.perf_counter() - t0)
+                good = self._snapshot()
+                if self.progress:
+                    bar.set_postfix({k: f"{v:.3g}" for k, v in list(means.items())[:4]})
+                if self.checkpoint and ((epoch + 1) % self.checkpoint_every == 0 or epoch + 1 == epochs):
+                    self.save_checkpoint(history)
+        except KeyboardInterrupt:
+            self.method.load_state_dict(good)
+            history.stopped = "interrupted"
+            warnings.warn(f"training interrupted: keeping the model after {history.epochs_completed} completed epochs.",
+                          stacklevel=2)
+        finally:
+            bar.close()
+        return history
