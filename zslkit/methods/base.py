@@ -249,7 +249,7 @@ class NeuralMethod(Method):
         self.scaler_ = FeatureScaler(self.feature_scaling).fit(data.X("trainval"))
         dev = resolve_device(device)
         X = torch.as_tensor(self.scaler_.transform(data.X("trainval")), device=dev)
-        return Problem(class_embeddings=torch.as_tensor(data.class_embeddings, device=dev),
+        return Problem(class_embeddings=torch.tensor(data.class_embeddings, device=dev),
                        seen=torch.as_tensor(data.seen_classes, device=dev),
                        unseen=torch.as_tensor(data.unseen_classes, device=dev),
                        feature_dim=data.feature_dim, device=dev, X=X,

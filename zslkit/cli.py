@@ -1,0 +1,169 @@
+"""The ``zslkit`` command: ``datasets``, ``train``, ``evaluate``, ``compare`` and ``bench``.
+
+Unknown methods, datasets or options exit with status 2 and list the valid choices.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .data import ZSLData, ZSLDataError, available, load
+from .data.xlsa17 import DOWNLOAD_HINT
+from .methods import available_methods, load_model
+
+REAL_BENCHMARKS = ("awa1", "awa2", "cub", "cub-sent", "sun", "apy", "flo")
+
+
+class UsageError(Exception):
+    """Bad command-line input: printed and exit status 2."""
+
+
+def _load_dataset(name: str, data_dir: str | None) -> ZSLData:
+    names = available()
+    if name not in names:
+        raise UsageError(f"unknown dataset {name!r}; choose one of: {', '.join(names)}")
+    if name.endswith("-semantics"):
+        raise UsageError(f"{name!r} has class semantics only (no image features) and cannot be trained on; "
+                         f"use e.g. {name.replace('-semantics', '-synthetic')!r}.")
+    kwargs = {}
+    if name in REAL_BENCHMARKS:
+        kwargs["data_dir"] = data_dir
+        folder = Path(data_dir) if data_dir else None
+        if folder is not None and not (folder / "res101.mat").exists():
+            raise UsageError(f"{folder / 'res101.mat'} not found. {DOWNLOAD_HINT}")
+    elif data_dir:
+        raise UsageError(f"--data-dir is only used by the real benchmarks ({', '.join(REAL_BENCHMARKS)}).")
+    try:
+        return load(name, **kwargs)
+    except ZSLDataError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _method(key: str) -> str:
+    if key not in available_methods():
+        raise UsageError(f"unknown method {key!r}; choose one of: {', '.join(available_methods())}")
+    return key
+
+
+def cmd_datasets(args) -> int:
+    for name, desc in available().items():
+        print(f"{name:<16} {desc}")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from .runs import preset_for, run_one
+
+    key = _method(args.method)
+    data = _load_dataset(args.dataset, args.data_dir)
+    preset = args.preset or preset_for(key, data.name, args.quick)
+    out = Path(args.out) / f"{key}-{data.name.replace('/', '_')}-seed{args.seed}" if args.out else None
+    row, _ = run_one(key, data, seed=args.seed, epochs=args.epochs, device=args.device, preset=preset,
+                     progress=not args.no_progress, out=out)
+    print(f"{key} on {data.name} (seed {args.seed}, preset {preset}, {row['device']}, {row['train_seconds']:.1f} s)")
+    print("  ".join(f"{k} {100 * row[k]:.1f}" for k in ("S", "U", "H", "ZSL", "AUSUC", "mAP")))
+    if out:
+        print(f"model and run record written to {out}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from .evaluate import evaluate
+
+    path = Path(args.model)
+    if not path.exists():
+        raise UsageError(f"no saved model at {path}")
+    model = load_model(path)
+    data = _load_dataset(args.dataset, args.data_dir)
+    result = evaluate(model, data, calibration=args.calibration)
+    print(json.dumps({k: round(v, 4) for k, v in result.as_dict().items()}))
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .runs import compare, format_table, summarize
+
+    methods = [_method(m) for m in (args.methods or available_methods())]
+    data = _load_dataset(args.dataset, args.data_dir)
+    out = Path(args.out or f"runs/compare-{data.name}")
+    print(data.summary())
+    rows = compare(methods, data, seeds=args.seeds, out=out, epochs=args.epochs, device=args.device,
+                   quick=args.quick, progress=not args.no_progress)
+    rows = [r for r in rows if r["method"] in methods]
+    print()
+    print(format_table(summarize(rows)))
+    print(f"\nresults: {out / 'results.json'}\nreport:  {out / 'report.html'}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from .bench import main as bench_main
+
+    return bench_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="zslkit", description="Generalised zero-shot learning: train, evaluate, compare.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{datasets,train,evaluate,compare,bench}")
+    sub.add_parser("datasets", help="list the datasets").set_defaults(func=cmd_datasets)
+
+    def common(q, seeds=False):
+        q.add_argument("--dataset", required=True, help="a name from `zslkit datasets`")
+        q.add_argument("--data-dir", help="folder with res101.mat and att_splits.mat (real benchmarks)")
+        q.add_argument("--epochs", type=int, help="override the number of training epochs")
+        q.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+        q.add_argument("--quick", action="store_true", help="tiny budgets (the methods' quick presets)")
+        q.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    t = sub.add_parser("train", help="train one method and evaluate it")
+    t.add_argument("method", help="a method key (see `zslkit compare --help`)")
+    common(t)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--preset", help="a named preset of the method (default: the dataset's, if any)")
+    t.add_argument("--out", help="folder for the model and its run record")
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("evaluate", help="evaluate a saved model on a dataset's test splits")
+    e.add_argument("model", help="a model.pt written by `zslkit train --out`")
+    e.add_argument("--dataset", required=True)
+    e.add_argument("--data-dir")
+    e.add_argument("--calibration", type=float, default=0.0, help="calibrated-stacking constant for S/U/H")
+    e.set_defaults(func=cmd_evaluate)
+
+    c = sub.add_parser("compare", help="train every method over several seeds and compare them")
+    c.add_argument("--methods", nargs="+", metavar="METHOD", help=f"default: all ({', '.join(available_methods())})")
+    common(c)
+    c.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default 3)")
+    c.add_argument("--out", help="output folder (default runs/compare-DATASET); reruns skip finished runs")
+    c.set_defaults(func=cmd_compare)
+
+    b = sub.add_parser("bench", help="time training at the real benchmarks' shapes")
+    b.add_argument("--methods", nargs="+", metavar="METHOD")
+    b.add_argument("--shapes", nargs="+", default=["awa2", "cub"], choices=["awa2", "cub", "digits"])
+    b.add_argument("--epochs", type=int, help="epochs to time (default: a few, extrapolated)")
+    b.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    b.add_argument("--plain", action="store_true", help="disable the fast paths (for comparison)")
+    b.add_argument("--out", default="runs/bench")
+    b.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "seeds", 1) is not None and getattr(args, "seeds", 1) < 1:
+        parser.error("--seeds must be at least 1")
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"zslkit: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("zslkit: interrupted; finished runs are saved (rerun the same command to continue).", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
