@@ -192,9 +192,10 @@ def test_real_att_splits_with_synthetic_features(tmp_path, ds):
     rng = np.random.default_rng(0)
     seen = np.arange(C // 2)
     unseen = np.arange(C // 2, C)
-    labels[m["trainval_loc"].ravel() - 1] = rng.choice(seen, m["trainval_loc"].size) + 1
-    labels[m["test_seen_loc"].ravel() - 1] = rng.choice(seen, m["test_seen_loc"].size) + 1
-    labels[m["test_unseen_loc"].ravel() - 1] = rng.choice(unseen, m["test_unseen_loc"].size) + 1
+    cycle = lambda classes, k: rng.permutation(classes[np.arange(k) % classes.size]) + 1  # noqa: E731
+    labels[m["trainval_loc"].ravel() - 1] = cycle(seen, m["trainval_loc"].size)
+    labels[m["test_seen_loc"].ravel() - 1] = cycle(seen, m["test_seen_loc"].size)
+    labels[m["test_unseen_loc"].ravel() - 1] = cycle(unseen, m["test_unseen_loc"].size)
     scipy.io.savemat(tmp_path / "res101.mat", {"features": rng.random((4, n)).astype(np.float32),
                                                "labels": labels[:, None].astype(np.float64)})
     (tmp_path / "att_splits.mat").write_bytes((src / "att_splits.mat").read_bytes())

@@ -61,8 +61,10 @@ def _as_index_array(name: str, values, n: int) -> np.ndarray:
 
 
 def _as_float_matrix(name: str, values) -> np.ndarray:
+    if np.iscomplexobj(values):
+        raise ZSLDataError(f"{name} holds complex numbers; expected real features/embeddings.")
     try:
-        arr = np.asarray(values, dtype=np.float32)
+        arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ZSLDataError(f"{name} cannot be read as a float matrix: {exc}") from None
     if arr.ndim != 2:
@@ -76,7 +78,10 @@ def _as_float_matrix(name: str, values) -> np.ndarray:
             f"{name} holds {int(bad.sum())} NaN/inf values (first rows {rows[:5].tolist()}); "
             "clean or re-download the file."
         )
-    return arr
+    big = np.abs(arr) > np.finfo(np.float32).max
+    if big.any():
+        raise ZSLDataError(f"{name} holds values beyond float32 range (e.g. {arr[big][0]:.3g}); rescale them.")
+    return arr.astype(np.float32)
 
 
 def derive_validation_split(labels: np.ndarray, trainval: np.ndarray, *, val_fraction: float = 0.2,
@@ -214,6 +219,13 @@ class ZSLData:
             raise ZSLDataError(f"test_seen holds classes {stray[:10].tolist()} that have no trainval images.")
         if seen.size < 2:
             raise ZSLDataError(f"trainval covers {seen.size} class; zero-shot learning needs at least two seen classes.")
+        orphans = np.setdiff1d(np.arange(C), np.union1d(seen, unseen))
+        if orphans.size:
+            raise ZSLDataError(
+                f"classes {orphans[:10].tolist()} have a class embedding but no images in trainval or test_unseen: "
+                "every class must be seen (trainval images) or unseen (test_unseen images); drop their embeddings "
+                "or add their test images."
+            )
         present = set(REQUIRED_SPLITS) | set(VALIDATION_SPLITS)
         if not set(VALIDATION_SPLITS) <= set(splits):
             if set(VALIDATION_SPLITS) & set(splits):
