@@ -65,3 +65,15 @@ def test_cuda_run(key, tiny):
     model = quick(key)
     model.fit(tiny, epochs=1, seed=0, device="cuda", progress=False)
     assert np.all(np.isfinite(model.scores(tiny.features)))
+
+
+@pytest.mark.parametrize("key", [k for k in METHODS if k != "eszsl"])
+def test_resume_from_checkpoint_matches_uninterrupted_run(key, tiny, tmp_path):
+    straight = quick(key)
+    straight.fit(tiny, epochs=3, seed=5, device="cpu", progress=False)
+    first = quick(key)
+    first.fit(tiny, epochs=2, seed=5, device="cpu", progress=False, checkpoint=tmp_path / "ck.pt")
+    resumed = quick(key)
+    history = resumed.fit(tiny, epochs=3, seed=5, device="cpu", progress=False, resume=tmp_path / "ck.pt")
+    assert history.epochs_completed == 3
+    np.testing.assert_array_equal(resumed.scores(tiny.features), straight.scores(tiny.features))

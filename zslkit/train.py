@@ -28,7 +28,41 @@ import numpy as np
 import torch
 
 __all__ = ["resolve_device", "seed_everything", "warmup", "History", "Trainer", "TrainingDiverged",
-           "atomic_save", "rng_state", "set_rng_state"]
+           "atomic_save", "rng_state", "set_rng_state", "set_fast_path", "fast_path_enabled", "adam"]
+
+# The GPU fast path: TF32 matmuls and fused Adam on CUDA. It changes results only at the level of
+# float rounding (TF32 keeps 10 mantissa bits in matmul inputs), far below seed-to-seed noise.
+# The plain path (full fp32, for-each Adam) stays one switch away so its cost can be measured:
+# `set_fast_path(False)`, `ZSLKIT_PLAIN=1`, or `zslkit bench --plain`. On the CPU both are the same.
+_FAST_PATH = os.environ.get("ZSLKIT_PLAIN", "0") != "1"
+
+
+def set_fast_path(enabled: bool) -> None:
+    """Turn the CUDA fast path (TF32 matmuls, fused Adam) on or off for the next fits."""
+    global _FAST_PATH
+    _FAST_PATH = bool(enabled)
+
+
+def fast_path_enabled() -> bool:
+    return _FAST_PATH
+
+
+def configure_device(device: torch.device) -> None:
+    """Apply the fast-path setting to the CUDA math modes before a fit."""
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = _FAST_PATH
+        torch.backends.cudnn.allow_tf32 = _FAST_PATH
+
+
+def adam(params, *, device=None, **kwargs) -> torch.optim.Adam:
+    """Adam, fused into one kernel per step on CUDA when the fast path is on (plain for-each
+    Adam otherwise). Methods build every Adam through this so the switch reaches all of them."""
+    params = list(params)
+    dev = device if device is not None else (params[0]["params"][0].device if params and isinstance(params[0], dict)
+                                             else params[0].device if params else torch.device("cpu"))
+    if _FAST_PATH and torch.device(dev).type == "cuda":
+        kwargs.setdefault("fused", True)
+    return torch.optim.Adam(params, **kwargs)
 
 
 class TrainingDiverged(FloatingPointError):
@@ -150,10 +184,11 @@ class Trainer:
         (the last, smaller batch is dropped when ``n > batch_size``).
     progress : show a `tqdm.auto` bar.
     checkpoint : optional file written (atomically) every ``checkpoint_every`` epochs and at the end.
+    max_batches : optional cap on the batches of each epoch (for timing a few and extrapolating).
     """
 
     def __init__(self, method, X: torch.Tensor, y: torch.Tensor, *, batch_size: int, progress: bool = True,
-                 checkpoint=None, checkpoint_every: int = 1, description: str = "training"):
+                 checkpoint=None, checkpoint_every: int = 1, description: str = "training", max_batches=None):
         if X.shape[0] != y.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
         if batch_size < 1:
@@ -163,6 +198,7 @@ class Trainer:
         self.progress, self.description = progress, description
         self.checkpoint = Path(checkpoint) if checkpoint else None
         self.checkpoint_every = max(1, int(checkpoint_every))
+        self.max_batches = max_batches  # cap on batches per epoch (benchmarks time a few and extrapolate)
 
     def batches(self):
         """Index tensors of one epoch's batches, drawn on the device from torch's global RNG."""
@@ -170,7 +206,8 @@ class Trainer:
         perm = torch.randperm(n, device=self.X.device)
         bs = min(self.batch_size, n)
         stop = n - n % bs if n > bs else n
-        return [perm[i:i + bs] for i in range(0, stop, bs)]
+        batches = [perm[i:i + bs] for i in range(0, stop, bs)]
+        return batches[:self.max_batches] if self.max_batches else batches
 
     def _snapshot(self):
         return copy.deepcopy(self.method.state_dict())

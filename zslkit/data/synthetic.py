@@ -62,14 +62,8 @@ def make_synthetic(class_embeddings=None, *, n_classes: int = 20, n_unseen: int 
     unseen = np.asarray(sorted(int(c) for c in unseen_classes))
     if images_per_class < 3:
         raise ZSLDataError(f"images_per_class must be at least 3, got {images_per_class}.")
-    m = 2 * feature_dim
-    W1 = rng.normal(size=(m, k)) * 3.0
-    W2 = rng.normal(size=(feature_dim, m))
-    b = rng.normal(size=feature_dim) * 0.5 - 1.0
-    codes = np.tanh(A @ W1.T / np.sqrt(k)) + class_noise * rng.normal(size=(C, m))
     y = np.repeat(np.arange(C), images_per_class)
-    H = codes[y] + intra_class_noise * rng.normal(size=(y.size, m))
-    X = np.logaddexp(0.0, H @ W2.T / np.sqrt(m) + b) * (1 + observation_noise * np.abs(rng.normal(size=(y.size, feature_dim))))
+    X = _generate(A, y, feature_dim, rng, intra_class_noise, class_noise, observation_noise)
     is_unseen = np.isin(y, unseen)
     trainval, test_seen = [], []
     for c in np.setdiff1d(np.arange(C), unseen):
@@ -86,6 +80,61 @@ def make_synthetic(class_embeddings=None, *, n_classes: int = 20, n_unseen: int 
                    validation_seed=seed,
                    info={"generator": "synthetic", "seed": seed, "intra_class_noise": intra_class_noise,
                          "class_noise": class_noise, "observation_noise": observation_noise})
+
+
+def _generate(A, y, feature_dim, rng, intra_class_noise, class_noise, observation_noise):
+    """Features of images with labels ``y`` from the generator in the module docstring.
+
+    Small datasets are drawn in one go (float64); benchmark-sized ones in float32 chunks of
+    4,096 images to bound memory (a different but equally seeded stream of draws)."""
+    C, k = A.shape
+    m = 2 * feature_dim
+    W1 = rng.normal(size=(m, k)) * 3.0
+    W2 = rng.normal(size=(feature_dim, m))
+    b = rng.normal(size=feature_dim) * 0.5 - 1.0
+    codes = np.tanh(A @ W1.T / np.sqrt(k)) + class_noise * rng.normal(size=(C, m))
+    out = np.empty((y.size, feature_dim), dtype=np.float32)
+    big = y.size * m > 5e7
+    chunk = 4096 if big else y.size
+    if big:
+        codes, W2, b = codes.astype(np.float32), W2.astype(np.float32), b.astype(np.float32)
+    for i in range(0, y.size, chunk):
+        yc = y[i:i + chunk]
+        H = codes[yc] + intra_class_noise * rng.standard_normal(size=(yc.size, m), dtype=W2.dtype)
+        out[i:i + chunk] = np.logaddexp(0.0, H @ W2.T / np.sqrt(m) + b) * (
+            1 + observation_noise * np.abs(rng.standard_normal(size=(yc.size, feature_dim), dtype=W2.dtype)))
+    return out
+
+
+#: split sizes of the real benchmarks (xlsa17 proposed splits)
+BENCHMARK_SHAPES = {
+    "AWA2": {"trainval": 23527, "test_seen": 5882, "test_unseen": 7913},
+    "AWA1": {"trainval": 19832, "test_seen": 4958, "test_unseen": 5685},
+    "CUB": {"trainval": 7057, "test_seen": 1764, "test_unseen": 2967},
+    "SUN": {"trainval": 10320, "test_seen": 2580, "test_unseen": 1440},
+    "APY": {"trainval": 5932, "test_seen": 1483, "test_unseen": 7924},
+}
+
+
+def benchmark_shaped(benchmark: str, *, feature_dim: int = 2048, seed: int = 0) -> ZSLData:
+    """Synthetic features with EXACTLY a real benchmark's shapes: its class semantics and
+    seen/unseen classes, its split sizes (e.g. AWA2: 23,527 trainval × 2048 features) — for
+    timing training at real scale (``zslkit bench``), not for accuracy."""
+    from .bundled import load_semantics
+
+    sem = load_semantics(benchmark)
+    sizes = BENCHMARK_SHAPES[sem.name]
+    rng = np.random.default_rng(seed)
+    cyc = lambda classes, n: rng.permutation(classes[np.arange(n) % classes.size])  # noqa: E731
+    y = np.concatenate([cyc(sem.seen_classes, sizes["trainval"]), cyc(sem.seen_classes, sizes["test_seen"]),
+                        cyc(sem.unseen_classes, sizes["test_unseen"])])
+    X = _generate(sem.matrix.astype(np.float32), y, feature_dim, rng, 0.6, 0.35, 0.1)
+    a, b = sizes["trainval"], sizes["trainval"] + sizes["test_seen"]
+    splits = {"trainval": np.arange(a), "test_seen": np.arange(a, b), "test_unseen": np.arange(b, y.size)}
+    splits.update(derive_validation_split(y, splits["trainval"], val_classes=sem.validation_classes, seed=seed))
+    return ZSLData(features=X, labels=y, class_embeddings=sem.matrix, splits=splits, class_names=sem.class_names,
+                   attribute_names=sem.attribute_names, name=f"{sem.name.lower()}-shaped", validation_seed=seed,
+                   info={"generator": "benchmark_shaped", "seed": seed})
 
 
 def benchmark_synthetic(benchmark: str, *, feature_dim: int = 512, images_per_class: int = 120,

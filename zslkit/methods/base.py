@@ -28,7 +28,8 @@ import torch
 from torch import nn
 
 from ..data.core import ZSLData, ZSLDataError
-from ..train import History, Trainer, atomic_save, resolve_device, seed_everything, set_rng_state
+from ..train import (History, Trainer, adam, atomic_save, configure_device, resolve_device, seed_everything,
+                     set_rng_state)
 
 __all__ = ["Method", "NeuralMethod", "Problem", "register", "create", "available_methods", "load_model",
            "method_class", "FeatureScaler"]
@@ -255,8 +256,12 @@ class NeuralMethod(Method):
                        feature_dim=data.feature_dim, device=dev, X=X,
                        y=torch.as_tensor(data.y("trainval"), device=dev), data=data)
 
+    def adam(self, params, **kwargs) -> torch.optim.Adam:
+        """An Adam optimiser on the fit's device (fused on CUDA when the fast path is on)."""
+        return adam(params, device=self.device_, **kwargs)
+
     def fit(self, data: ZSLData, epochs=None, seed: int = 0, device="auto", progress: bool = True, *,
-            resume=None, checkpoint=None, checkpoint_every: int = 1) -> History:
+            resume=None, checkpoint=None, checkpoint_every: int = 1, max_batches=None) -> History:
         """Train on ``data``'s trainval split.
 
         Parameters
@@ -271,6 +276,7 @@ class NeuralMethod(Method):
             continues from its last epoch (same data, config and seed give the same result as an
             uninterrupted run on CPU).
         checkpoint : file to write a checkpoint to every ``checkpoint_every`` epochs.
+        max_batches : cap on the batches per epoch (used by ``zslkit bench`` to time a few).
 
         Returns
         -------
@@ -283,6 +289,8 @@ class NeuralMethod(Method):
         seed_everything(seed)
         t0 = time.perf_counter()
         problem = self._problem(data, device)
+        configure_device(problem.device)
+        self.device_ = problem.device
         self.modules_, self.optimizers_ = nn.ModuleDict(), {}
         self.setup(problem)
         self.modules_.to(problem.device)
@@ -298,7 +306,8 @@ class NeuralMethod(Method):
             start = history.epochs_completed
         self.modules_.train()
         trainer = Trainer(self, problem.X, problem.y, batch_size=self.config.batch_size, progress=progress,
-                          checkpoint=checkpoint, checkpoint_every=checkpoint_every, description=self.key)
+                          checkpoint=checkpoint, checkpoint_every=checkpoint_every, description=self.key,
+                          max_batches=max_batches)
         history = trainer.fit(epochs, history=history, start_epoch=start)
         t1 = time.perf_counter()
         self.finish(problem, progress=progress)
@@ -344,6 +353,7 @@ class NeuralMethod(Method):
         self.scaler_ = FeatureScaler(**blob["scaler"])
         problem = Problem(class_embeddings=blob["class_embeddings"], seen=blob["seen"], unseen=blob["unseen"],
                           feature_dim=blob["feature_dim"], device=torch.device("cpu"))
+        self.device_ = problem.device
         self.modules_, self.optimizers_ = nn.ModuleDict(), {}
         self.setup(problem)
         self.modules_.load_state_dict(blob["state"]["modules"])
