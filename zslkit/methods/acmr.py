@@ -229,10 +229,9 @@ def vsa_weighting(z_x: torch.Tensor, z_a: torch.Tensor, scaling: str = "sqrt") -
     """
     if scaling not in ("sqrt", "none"):
         raise ValueError(f"vsa_scaling must be 'sqrt' or 'none', got {scaling!r}.")
-    R = z_x[:, :, None] * z_a[:, None, :]
     if scaling == "sqrt":
-        R = R / math.sqrt(z_x.shape[1])
-    return torch.softmax(R, dim=1)
+        z_x = z_x / math.sqrt(z_x.shape[1])  # scaling the vector is cheaper than the matrix
+    return torch.softmax(z_x[:, :, None] * z_a[:, None, :], dim=1)
 
 
 class VisionSemanticAlignment(nn.Module):
@@ -248,9 +247,20 @@ class VisionSemanticAlignment(nn.Module):
 
     def forward(self, z_x: torch.Tensor, z_a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         R = vsa_weighting(z_x, z_a, self.scaling)
-        zx_hat = torch.bmm(R, z_x[:, :, None])[:, :, 0]
-        za_hat = torch.bmm(R, z_a[:, :, None])[:, :, 0]
+        both = torch.bmm(R, torch.stack([z_x, z_a], dim=2))  # (n, z, 2): R̃ z_x and R̃ z_a in one product
+        zx_hat, za_hat = both[:, :, 0], both[:, :, 1]
         return F.log_softmax(self.head_x(zx_hat), dim=1), F.log_softmax(self.head_a(za_hat), dim=1)
+
+
+def _adam(groups: list, device: torch.device) -> torch.optim.Optimizer:
+    """Adam (β = 0.9, 0.999, amsgrad) over the parameter groups; torch's fused kernel on CPU and
+    CUDA where this torch has it (about 4x faster on a CPU, same update rule)."""
+    if device.type in ("cpu", "cuda"):
+        try:
+            return torch.optim.Adam(groups, betas=(0.9, 0.999), amsgrad=True, fused=True)
+        except (RuntimeError, TypeError, ValueError):
+            pass
+    return torch.optim.Adam(groups, betas=(0.9, 0.999), amsgrad=True)
 
 
 # -- the method --------------------------------------------------------------------------------
@@ -306,7 +316,8 @@ class ACMR(NeuralMethod):
             m["vsa"] = VisionSemanticAlignment(z, C, cfg.vsa_scaling)
             groups.append({"params": list(m["vsa"].parameters()), "lr": cfg.lr_vsa})
         m["classifier"] = nn.Linear(z, C)  # the final softmax, trained in `finish`
-        self.optimizers_["acmr"] = torch.optim.Adam(groups, betas=(0.9, 0.999), amsgrad=True)
+        self.optimizers_["acmr"] = _adam(groups, torch.device(problem.device))
+
 
     def encode(self, modality: str, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Gated (μ, log σ²) of images (``"x"``) or class embeddings (``"a"``): encoder, then IEM."""

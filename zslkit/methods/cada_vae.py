@@ -172,9 +172,11 @@ class CADAVAE(NeuralMethod):
         # warm-ups compressed into it, a thinner final classifier stage.
         "quick": dict(epochs=12, beta_end=11, gamma_start=2, gamma_end=8, delta_start=1, delta_end=3,
                       seen_samples=50, unseen_samples=100, classifier_epochs=10),
-        "digits": dict(),
+        "digits": dict(lr=1e-3, beta=0.0078, classifier_epochs=10),
         "synthetic": dict(),
-        "awa2-synthetic": dict(),
+        "awa2-synthetic": dict(epochs=40, beta_end=37, gamma_start=8, gamma_end=30, delta_start=2, delta_end=9,
+                               image_encoder_hidden=780, image_decoder_hidden=830, attribute_encoder_hidden=725,
+                               attribute_decoder_hidden=332, lr=1e-3, beta=0.0625, classifier_epochs=5),
         # the real xlsa17 benchmarks: the reference code's hyperparameters (the same for every
         # dataset) and its GZSL classifier epochs
         "CUB": dict(classifier_epochs=23),

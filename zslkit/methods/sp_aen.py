@@ -91,6 +91,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import losses
+from ..train import warmup
 from .base import NeuralMethod, register
 
 
@@ -107,7 +108,12 @@ class SPAENConfig:
     dropout : dropout probability in E (code: keep 0.5).
     leak : negative slope of the LeakyReLUs (TensorFlow's default, 0.2).
     lr, beta1 : Adam for every network (paper: 1e-4; code: betas (0.5, 0.999)).
+    lr_critic : Adam learning rate of D (None: ``lr``).
+    lr_decay_epoch : from this epoch on every learning rate is ×0.1 (code: after half of the
+        steps; paper: "when the error plateaus"); None keeps it constant.
     warmup_epochs : reconstruction-only epochs (F, G) before E and D start (stage 1 of the code).
+    beta_warmup_epochs : β rises linearly from 0 over this many epochs once E and D have
+        started (0: full β at once, as the code).
     adversarial_f : F also minimises β·L_adv (Eq. 6 read literally); False keeps F(x) a fixed
         target for E within each step, F learning only from L_rec.
     epochs, batch_size : total epochs (warm-up included) and batch size (code: 128).
@@ -124,8 +130,13 @@ class SPAENConfig:
     leak: float = 0.2
     lr: float = 1e-4
     beta1: float = 0.5
+    lr_critic: float | None = None
+    lr_decay_epoch: int | None = None
     warmup_epochs: int = 10
+    beta_warmup_epochs: int = 0
     adversarial_f: bool = False
+    standardise_f: bool = True
+    centre_critic: bool = True
     epochs: int = 60
     batch_size: int = 128
 
@@ -142,6 +153,20 @@ class Embedder(nn.Module):
 
     def forward(self, x):
         return self.net(F.normalize(x, dim=1))
+
+
+class Standardise(nn.Module):
+    """Per-dimension standardisation to mean 0 and variance 1/A (a BatchNorm without affine
+    parameters, running statistics at evaluation), so that ‖F(x)‖ ≈ 1 like the unit class
+    embeddings and the "real" distribution has no constant offset for E to copy."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.norm = nn.BatchNorm1d(dim, affine=False)
+        self.scale = dim ** -0.5
+
+    def forward(self, z):
+        return self.norm(z) * self.scale
 
 
 def mlp(sizes, leak: float) -> nn.Sequential:
@@ -187,13 +212,16 @@ class SPAEN(NeuralMethod):
         d, A = problem.feature_dim, problem.embedding_dim
         self.modules_["E"] = Embedder(d, A, c.hidden, c.dropout, c.leak)
         self.modules_["F"] = mlp([d, c.hidden, A], c.leak)
+        if c.standardise_f:
+            self.modules_["F"].append(Standardise(A))
         self.modules_["G"] = mlp([A, c.hidden, d], c.leak)
         self.modules_["D"] = mlp([A, A, 1], c.leak)
         adam = dict(lr=c.lr, betas=(c.beta1, 0.999))
         self.optimizers_["E"] = torch.optim.Adam(self.modules_["E"].parameters(), **adam)
         self.optimizers_["FG"] = torch.optim.Adam(list(self.modules_["F"].parameters())
                                                   + list(self.modules_["G"].parameters()), **adam)
-        self.optimizers_["D"] = torch.optim.Adam(self.modules_["D"].parameters(), **adam)
+        self.optimizers_["D"] = torch.optim.Adam(self.modules_["D"].parameters(),
+                                                 **{**adam, "lr": c.lr_critic or c.lr})
         # Eq. 2 ranks the seen classes only: their normalised embeddings, and label -> column.
         a = F.normalize(problem.class_embeddings.float(), dim=1)
         self._a_seen = a[problem.seen].to(problem.device)
@@ -202,10 +230,22 @@ class SPAEN(NeuralMethod):
         self._column = column.to(problem.device)
 
     # ---------------------------------------------------------------------------------------
+    def schedule(self, epoch: int) -> dict:
+        """The epoch's β (linear warm-up after stage 1) and learning-rate factor."""
+        c = self.config
+        beta = warmup(epoch, c.beta, start=c.warmup_epochs, end=c.warmup_epochs + c.beta_warmup_epochs)
+        decay = 0.1 if c.lr_decay_epoch is not None and epoch >= c.lr_decay_epoch else 1.0
+        return {"beta": beta, "lr_factor": decay}
+
     def train_step(self, x, y, epoch):
         c = self.config
         E, Fm, G, D = (self.modules_[k] for k in ("E", "F", "G", "D"))
         zero = x.new_zeros(())
+        sched = self.schedule(epoch)
+        for key, opt in self.optimizers_.items():
+            base = (c.lr_critic or c.lr) if key == "D" else c.lr
+            for group in opt.param_groups:
+                group["lr"] = base * sched["lr_factor"]
 
         # Stage 1: reconstruction warm-up of F and G only.
         if epoch < c.warmup_epochs:
@@ -216,10 +256,16 @@ class SPAEN(NeuralMethod):
             return {"cls": zero, "rec": rec.detach(), "adv": zero, "critic": zero, "gp": zero,
                     "total": (c.alpha * rec).detach()}
 
-        # Stage 2a: the critic D, critic_steps updates. real = F(x), fake = E(x′).
-        x_prime = x[torch.randperm(x.shape[0], device=x.device)]
-        with torch.no_grad():
-            real, fake = Fm(x), E(x_prime)
+        # Both embeddings of the batch, once; x′ = another image of the batch (a permutation).
+        f, e = Fm(x), E(x)
+        x_prime = torch.randperm(x.shape[0], device=x.device)
+
+        # What the critic compares: the two batches, centred when ``centre_critic`` (then D sees
+        # the shape of the distributions, not where they sit).
+        f_in, e_in = (f - f.mean(0), e - e.mean(0)) if c.centre_critic else (f, e)
+
+        # Stage 2a: the critic D, critic_steps updates on real = F(x), fake = E(x′) (held fixed).
+        real, fake = f_in.detach(), e_in.detach()[x_prime]
         critic_sum, gp_sum = zero, zero
         for _ in range(c.critic_steps):
             critic = losses.wgan_critic_loss(D(real), D(fake))
@@ -229,23 +275,21 @@ class SPAEN(NeuralMethod):
             self.optimizers_["D"].step()
             critic_sum, gp_sum = critic_sum + critic.detach(), gp_sum + gp.detach()
 
-        # Stage 2b: E, F, G on Eq. 5, L = L_cls + α·L_rec + β·L_adv.
-        f = Fm(x)
-        e = E(x)
+        # Stage 2b: E, F, G on Eq. 5, L = L_cls + α·L_rec + β·L_adv, against the updated D.
+        # (D is unconditional, so the batch mean of D(E(x′)) is that of D(E(x)).)
         cls = losses.margin_ranking(e @ self._a_seen.T, self._column[y], margin=c.gamma, negatives=c.negatives)
         rec = (G(f) - x).pow(2).sum(1).mean()
-        real_term = D(f if c.adversarial_f else f.detach()).mean()
-        adv = real_term - D(E(x_prime)).mean()
-        total = cls + c.alpha * rec + c.beta * adv
+        D.requires_grad_(False)  # D is the opponent here: L_adv moves E (and F), not D
+        adv = D(f_in if c.adversarial_f else f_in.detach()).mean() - D(e_in).mean()
+        total = cls + c.alpha * rec + sched["beta"] * adv
         for k in ("E", "FG"):
             self.optimizers_[k].zero_grad(set_to_none=True)
-        D.requires_grad_(False)  # D is the opponent here: L_adv moves E (and F), not D
         total.backward()
         D.requires_grad_(True)
         self.optimizers_["E"].step()
         self.optimizers_["FG"].step()
         return {"cls": cls.detach(), "rec": rec.detach(), "adv": adv.detach(),
-                "critic": critic_sum / c.critic_steps, "gp": gp_sum / c.critic_steps, "total": total.detach()}
+                "critic": critic_sum / max(c.critic_steps, 1), "gp": gp_sum / max(c.critic_steps, 1), "total": total.detach()}
 
     # ---------------------------------------------------------------------------------------
     def score_tensor(self, x):
