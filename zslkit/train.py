@@ -247,7 +247,8 @@ class Trainer:
                     history.stopped = "diverged"
                     raise TrainingDiverged(
                         f"loss term {bad[0]!r} became {means[bad[0]]} in epoch {epoch} (0-based); the model was "
-                        f"rolled back to the end of epoch {epoch - 1}. Lower the learning rate or that term's weight."
+                        f"rolled back to {'its initial state' if epoch == 0 else f'the end of epoch {epoch - 1}'}. "
+                        "Lower the learning rate or that term's weight."
                     )
                 history.append(means, time.perf_counter() - t0)
                 good = self._snapshot()

@@ -328,6 +328,10 @@ class ZSLData:
         pos = -np.ones(len(self.labels), dtype=np.int64)
         pos[keep] = np.arange(keep.size)
         splits = {s: pos[self.splits[s][np.isin(self.splits[s], keep)]] for s in REQUIRED_SPLITS}
+        # keep the dataset's own (e.g. fixed) validation classes, restricted to the kept rows
+        kept_val = {s: pos[self.splits[s][np.isin(self.splits[s], keep)]] for s in VALIDATION_SPLITS}
+        if all(v.size for v in kept_val.values()):
+            splits.update(kept_val)
         return ZSLData(features=self.features[keep], labels=self.labels[keep],
                        class_embeddings=self.class_embeddings, splits=splits,
                        class_names=self.class_names, attribute_names=self.attribute_names,

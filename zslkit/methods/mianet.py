@@ -88,6 +88,9 @@ class MIANetConfig:
     gamma : weight of the adversarial term −L_dis in the embedders' objective (0.01).
     lr, lr_discriminator : Adam learning rates of the embedders and the discriminator (1e-4).
     eps : clamp of the cosine inside the logs of L_orf.
+    negatives : class of each image's negative pair: ``"seen"`` (a random other seen class) or
+        ``"all"`` (a random other class, seen or unseen: the paper's "a random different class"
+        with A_all known).
     epochs, batch_size : training length (not in the paper) and batch size (300).
     """
 
@@ -101,6 +104,7 @@ class MIANetConfig:
     lr: float = 1e-4
     lr_discriminator: float = 1e-4
     eps: float = 1e-6
+    negatives: str = "seen"
     epochs: int = 100
     batch_size: int = 300
 
@@ -179,8 +183,8 @@ class MIANet(NeuralMethod):
     presets = {
         # tiny budget for tests and ZSLKIT_QUICK=1 notebooks
         "quick": {"hidden_dim": 256, "epochs": 20, "batch_size": 128},
-        "digits": {},
-        "synthetic": {},
+        "digits": {"hidden_dim": 512, "latent_factor": 0.5, "batch_size": 64, "epochs": 160},
+        "synthetic": {"hidden_dim": 512, "latent_factor": 0.5, "batch_size": 64, "epochs": 160},
         "awa2-synthetic": {"hidden_dim": 512, "latent_factor": 0.5, "epochs": 100},
         # the paper's values (§4.2); epochs are not in the paper: the defaults are untested on the
         # real features (choose them with the validation split when the features are available)
@@ -213,7 +217,13 @@ class MIANet(NeuralMethod):
         self._seen_position[problem.seen] = torch.arange(problem.seen.numel(), device=problem.seen.device)
 
     def _negatives(self, y: torch.Tensor) -> torch.Tensor:
-        """One random seen class other than y_i for every i (uniform over the others)."""
+        """One random class other than y_i for every i, uniform over the other seen classes
+        (``negatives="seen"``) or over all other classes (``"all"``)."""
+        if self.config.negatives == "all":
+            C = self._attributes.shape[0]
+            return (y + torch.randint(1, C, y.shape, device=y.device)) % C
+        if self.config.negatives != "seen":
+            raise ValueError(f"negatives must be 'seen' or 'all', got {self.config.negatives!r}.")
         S = self._seen.numel()
         if S < 2:
             raise ValueError("MIANet's negative pairs need at least two seen classes.")
@@ -227,11 +237,12 @@ class MIANet(NeuralMethod):
         visual, semantic, rec, disc = m["visual"], m["semantic"], m["reconstructors"], m["discriminator"]
         a_pos, a_neg = self._attributes[y], self._attributes[self._negatives(y)]
 
-        # (Eq. 6) discriminator step, embedders fixed: tell image latents (0) from class latents (1)
+        # (Eq. 6) discriminator step, embedders fixed: tell image latents (0) from class latents (1),
+        # over the 2n pairs (each image appears in its positive and its negative pair)
         with torch.no_grad():
             v_fixed = F.normalize(visual(x), dim=1)
-            s_fixed = F.normalize(semantic(a_pos), dim=1)
-        dis_d = 2 * losses.modality_discriminator_loss(disc(v_fixed), disc(s_fixed))
+            s_fixed = F.normalize(semantic(torch.cat([a_pos, a_neg])), dim=1)
+        dis_d = 2 * losses.modality_discriminator_loss(disc(torch.cat([v_fixed, v_fixed])), disc(s_fixed))
         self.optimizers_["discriminator"].zero_grad(set_to_none=True)
         dis_d.backward()
         self.optimizers_["discriminator"].step()
@@ -250,8 +261,9 @@ class MIANet(NeuralMethod):
         rec_s = (rec.to_semantic(v) - a_pos).pow(2).sum(1).mean()
         rec_f = (rec.to_feature(s) - x).pow(2).sum(1).mean()
         rec_total = rec_s + rec_f
-        # −γ L_dis: fool the (fixed) discriminator
-        dis_g = 2 * losses.modality_discriminator_loss(disc(v), disc(s))
+        # −γ L_dis: fool the (fixed) discriminator, over the same 2n pairs
+        s_pairs = F.normalize(torch.cat([s_pos_raw, s_neg_raw]), dim=1)
+        dis_g = 2 * losses.modality_discriminator_loss(disc(torch.cat([v, v])), disc(s_pairs))
         total = orf + cfg.alpha * ors + cfg.beta * rec_total - cfg.gamma * dis_g
         self.optimizers_["embedders"].zero_grad(set_to_none=True)
         total.backward()

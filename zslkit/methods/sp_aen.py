@@ -128,6 +128,7 @@ class SPAENConfig:
     hidden: int = 1024
     dropout: float = 0.5
     leak: float = 0.2
+    e_output_activation: bool = False
     lr: float = 1e-4
     beta1: float = 0.5
     lr_critic: float | None = None
@@ -146,10 +147,13 @@ class SPAENConfig:
 class Embedder(nn.Module):
     """E: x ─ L2-normalise ─ dropout ─ hidden LeakyReLU ─ dropout ─ A (the classifying embedder)."""
 
-    def __init__(self, feature_dim: int, embedding_dim: int, hidden: int, dropout: float, leak: float):
+    def __init__(self, feature_dim: int, embedding_dim: int, hidden: int, dropout: float, leak: float,
+                 output_activation: bool = False):
         super().__init__()
         self.net = nn.Sequential(nn.Dropout(dropout), nn.Linear(feature_dim, hidden), nn.LeakyReLU(leak),
                                  nn.Dropout(dropout), nn.Linear(hidden, embedding_dim))
+        if output_activation:
+            self.net.append(nn.LeakyReLU(leak))
 
     def forward(self, x):
         return self.net(F.normalize(x, dim=1))
@@ -190,9 +194,18 @@ class SPAEN(NeuralMethod):
     presets = {
         # Tiny budget for tests and ZSLKIT_QUICK=1 notebooks.
         "quick": {"hidden": 64, "epochs": 4, "warmup_epochs": 1, "critic_steps": 2},
-        "digits": {},
+        # digits: validation H (mean of seeds 0, 1, 2; validation_view) with this schedule:
+        # β = 0: 0.559 ± 0.059, β = 0.5: 0.402 ± 0.150, β = 5: 0.307 ± 0.209 → β = 0 (the
+        # paper's "Cls. only" ablation wins on these 64-d pixel features).
+        "digits": {"hidden": 256, "lr": 1e-3, "epochs": 150, "warmup_epochs": 15, "beta_warmup_epochs": 30,
+                   "lr_decay_epoch": 100, "beta": 0.0},
         "synthetic": {},
-        "awa2-synthetic": {},
+        # awa2-synthetic: validation H (seeds 0, 1, 2): β = 0: 0.214 (0.189, 0.237, 0.215),
+        # β = 0.5: 0.274 (0.328, 0.198, 0.296); seeds 1, 2 only: β = 1.5: 0.243, β = 5: 0.148,
+        # β = 0.05: 0.159 (without the centred critic). lr 1e-3 with ×0.1 at epoch 35 made the
+        # last epoch stable (without the decay validation H jumped 0.01–0.23 between epochs).
+        "awa2-synthetic": {"hidden": 256, "lr": 1e-3, "epochs": 60, "warmup_epochs": 5, "beta_warmup_epochs": 10,
+                           "lr_decay_epoch": 35, "beta": 0.5},
         # The real benchmarks: the paper gives α = 10, β = 5 for all four datasets (Table 2) and
         # no per-dataset schedule; the official README leaves them as "..". Epochs are not the
         # paper's (it counts 2 × 200k steps); the code's "violating" negatives.
@@ -210,7 +223,7 @@ class SPAEN(NeuralMethod):
         if c.negatives not in ("random", "violating", "all"):
             raise ValueError(f"sp-aen: negatives must be 'random', 'violating' or 'all', got {c.negatives!r}.")
         d, A = problem.feature_dim, problem.embedding_dim
-        self.modules_["E"] = Embedder(d, A, c.hidden, c.dropout, c.leak)
+        self.modules_["E"] = Embedder(d, A, c.hidden, c.dropout, c.leak, c.e_output_activation)
         self.modules_["F"] = mlp([d, c.hidden, A], c.leak)
         if c.standardise_f:
             self.modules_["F"].append(Standardise(A))
