@@ -131,7 +131,6 @@ def test_learning_rates_follow_the_schedule(tiny):
     assert m.optimizers_["D"].param_groups[0]["lr"] == pytest.approx(2e-4)
 
 
-@pytest.mark.xfail(reason="failing at the end of the 2026-11-22 session: the method was still being changed; see the issue note", strict=False)
 def test_f_is_standardised_to_unit_norm_on_average(tiny):
     m = zslkit.create("sp-aen", preset="quick")
     m.fit(tiny, epochs=1, seed=0, device="cpu", progress=False)
@@ -139,7 +138,8 @@ def test_f_is_standardised_to_unit_norm_on_average(tiny):
     with torch.no_grad():
         f = m.modules_["F"](torch.as_tensor(m.scaler_.transform(tiny.X("trainval"))))
     np.testing.assert_allclose(f.mean(0).numpy(), 0.0, atol=1e-5)
-    assert f.pow(2).sum(1).mean().item() == pytest.approx(1.0, rel=1e-3)
+    # BatchNorm divides by sqrt(var + eps), so the mean squared norm sits a little under 1
+    assert f.pow(2).sum(1).mean().item() == pytest.approx(1.0, rel=1e-2)
 
 
 def test_warm_up_trains_only_f_and_g(tiny):
@@ -160,9 +160,11 @@ def test_warm_up_trains_only_f_and_g(tiny):
 @pytest.mark.parametrize("adversarial_f", [False, True])
 def test_f_takes_part_in_the_game_only_when_asked(tiny, adversarial_f):
     # α = 0: F has no reconstruction gradient, so it moves iff it gets L_adv's gradient.
-    ref = zslkit.create("sp-aen", preset="quick", warmup_epochs=0, alpha=0.0, adversarial_f=adversarial_f)
+    # β > 0 from the first epoch, or there is no adversarial gradient to take part in
+    kw = dict(warmup_epochs=0, alpha=0.0, beta=5.0, beta_warmup_epochs=0, adversarial_f=adversarial_f)
+    ref = zslkit.create("sp-aen", preset="quick", **kw)
     ref.fit(tiny, epochs=0, seed=0, device="cpu", progress=False)
-    m = zslkit.create("sp-aen", preset="quick", warmup_epochs=0, alpha=0.0, adversarial_f=adversarial_f)
+    m = zslkit.create("sp-aen", preset="quick", **kw)
     m.fit(tiny, epochs=2, seed=0, device="cpu", progress=False)
     assert torch.equal(params(m, "F"), params(ref, "F")) is (not adversarial_f)
 
@@ -181,7 +183,6 @@ def test_scores_are_dot_products_with_normalised_class_embeddings(tiny):
         m.embed(X, branch="G")
 
 
-@pytest.mark.xfail(reason="failing at the end of the 2026-11-22 session: the method was still being changed; see the issue note", strict=False)
 def test_reconstruction_term_is_the_squared_error_of_g_of_f(tiny):
     # one warm-up epoch on one full batch: the reported rec is ‖G(F(x)) − x‖² before the update.
     m = zslkit.create("sp-aen", preset="quick", warmup_epochs=1, batch_size=10_000)
@@ -189,6 +190,7 @@ def test_reconstruction_term_is_the_squared_error_of_g_of_f(tiny):
     ref.fit(tiny, epochs=0, seed=0, device="cpu", progress=False)
     h = m.fit(tiny, epochs=1, seed=0, device="cpu", progress=False)
     x = torch.as_tensor(ref.scaler_.transform(tiny.X("trainval")))
+    ref.modules_.train()  # F standardises with the batch's statistics while training
     with torch.no_grad():
         expect = (ref.modules_["G"](ref.modules_["F"](x)) - x).pow(2).sum(1).mean().item()
     assert h["rec"][0] == pytest.approx(expect, rel=1e-5)
