@@ -123,3 +123,30 @@ def test_scores_reject_wrong_shapes_and_nan(tiny):
         m.scores(np.full((3, tiny.feature_dim), np.nan))
     with pytest.raises(TypeError, match="ZSLData"):
         m.fit(np.zeros((3, 3)))
+
+
+def test_fast_path_switch_reaches_every_method_optimiser(tiny):
+    from zslkit.train import set_fast_path, fast_path_enabled
+
+    before = fast_path_enabled()
+    try:
+        for fast in (True, False):
+            set_fast_path(fast)
+            for key in ("cada-vae", "sp-aen", "acmr", "two-level", "mianet"):
+                m = zslkit.create(key, preset="quick")
+                m.fit(tiny, epochs=1, seed=0, device="cpu", progress=False)
+                flags = {opt.defaults.get("fused") for opt in m.optimizers_.values()}
+                if fast and _cpu_fused():  # torch >= 2.4 has a fused CPU kernel
+                    assert flags == {True}, key
+                else:
+                    assert not any(flags), key
+    finally:
+        set_fast_path(before)
+
+
+def _cpu_fused() -> bool:
+    try:
+        torch.optim.Adam([torch.zeros(1, requires_grad=True)], fused=True)
+        return True
+    except (RuntimeError, TypeError, ValueError):
+        return False

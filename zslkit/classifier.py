@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .train import adam
+
 
 def train_softmax(features: torch.Tensor, labels: torch.Tensor, n_classes: int, *, epochs: int = 25,
                   lr: float = 1e-3, beta1: float = 0.5, batch_size: int = 32, weight_decay: float = 0.0,
@@ -37,7 +39,7 @@ def train_softmax(features: torch.Tensor, labels: torch.Tensor, n_classes: int, 
         raise ValueError(f"features (n, d) and labels (n,) must match, got {tuple(features.shape)} and {tuple(labels.shape)}.")
     device = features.device
     clf = classifier if classifier is not None else nn.Linear(features.shape[1], n_classes).to(device)
-    opt = torch.optim.Adam(clf.parameters(), lr=lr, betas=(beta1, 0.999), weight_decay=weight_decay)
+    opt = adam(clf.parameters(), lr=lr, betas=(beta1, 0.999), weight_decay=weight_decay)
     n = features.shape[0]
     clf.train()
     for _ in range(int(epochs)):

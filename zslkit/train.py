@@ -30,10 +30,11 @@ import torch
 __all__ = ["resolve_device", "seed_everything", "warmup", "History", "Trainer", "TrainingDiverged",
            "atomic_save", "rng_state", "set_rng_state", "set_fast_path", "fast_path_enabled", "adam"]
 
-# The GPU fast path: TF32 matmuls and fused Adam on CUDA. It changes results only at the level of
-# float rounding (TF32 keeps 10 mantissa bits in matmul inputs), far below seed-to-seed noise.
-# The plain path (full fp32, for-each Adam) stays one switch away so its cost can be measured:
-# `set_fast_path(False)`, `ZSLKIT_PLAIN=1`, or `zslkit bench --plain`. On the CPU both are the same.
+# The fast path: fused Adam (one kernel per step instead of a loop over parameters; on the CPU
+# too, where this torch has it) and, on CUDA, TF32 matmuls. It changes results only at the level
+# of float rounding (TF32 keeps 10 mantissa bits in matmul inputs), far below seed-to-seed
+# noise. The plain path (full fp32, for-each Adam) stays one switch away so its cost can be
+# measured: `set_fast_path(False)`, `ZSLKIT_PLAIN=1`, or `zslkit bench --plain`.
 _FAST_PATH = os.environ.get("ZSLKIT_PLAIN", "0") != "1"
 
 
@@ -54,14 +55,16 @@ def configure_device(device: torch.device) -> None:
         torch.backends.cudnn.allow_tf32 = _FAST_PATH
 
 
-def adam(params, *, device=None, **kwargs) -> torch.optim.Adam:
-    """Adam, fused into one kernel per step on CUDA when the fast path is on (plain for-each
-    Adam otherwise). Methods build every Adam through this so the switch reaches all of them."""
+def adam(params, **kwargs) -> torch.optim.Adam:
+    """Adam, fused into one kernel per step when the fast path is on and this torch supports it
+    for the parameters' device (CUDA; CPU from torch 2.4), the plain for-each Adam otherwise.
+    Every method and the final classifier build their Adam here, so the switch reaches all."""
     params = list(params)
-    dev = device if device is not None else (params[0]["params"][0].device if params and isinstance(params[0], dict)
-                                             else params[0].device if params else torch.device("cpu"))
-    if _FAST_PATH and torch.device(dev).type == "cuda":
-        kwargs.setdefault("fused", True)
+    if _FAST_PATH and "fused" not in kwargs:
+        try:
+            return torch.optim.Adam(params, fused=True, **kwargs)
+        except (RuntimeError, TypeError, ValueError):  # fused kernel unsupported here
+            pass
     return torch.optim.Adam(params, **kwargs)
 
 

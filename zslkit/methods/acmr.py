@@ -255,17 +255,6 @@ class VisionSemanticAlignment(nn.Module):
         return F.log_softmax(self.head_x(zx_hat), dim=1), F.log_softmax(self.head_a(za_hat), dim=1)
 
 
-def _adam(groups: list, device: torch.device) -> torch.optim.Optimizer:
-    """Adam (β = 0.9, 0.999, amsgrad) over the parameter groups; torch's fused kernel on CPU and
-    CUDA where this torch has it (about 4x faster on a CPU, same update rule)."""
-    if device.type in ("cpu", "cuda"):
-        try:
-            return torch.optim.Adam(groups, betas=(0.9, 0.999), amsgrad=True, fused=True)
-        except (RuntimeError, TypeError, ValueError):
-            pass
-    return torch.optim.Adam(groups, betas=(0.9, 0.999), amsgrad=True)
-
-
 # -- the method --------------------------------------------------------------------------------
 @register("acmr")
 class ACMR(NeuralMethod):
@@ -353,7 +342,7 @@ class ACMR(NeuralMethod):
             m["vsa"] = VisionSemanticAlignment(z, C, cfg.vsa_scaling)
             groups.append({"params": list(m["vsa"].parameters()), "lr": cfg.lr_vsa})
         m["classifier"] = nn.Linear(z, C)  # the final softmax, trained in `finish`
-        self.optimizers_["acmr"] = _adam(groups, torch.device(problem.device))
+        self.optimizers_["acmr"] = self.adam(groups, betas=(0.9, 0.999), amsgrad=True)
 
 
     def encode(self, modality: str, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

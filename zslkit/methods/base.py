@@ -257,8 +257,8 @@ class NeuralMethod(Method):
                        y=torch.as_tensor(data.y("trainval"), device=dev), data=data)
 
     def adam(self, params, **kwargs) -> torch.optim.Adam:
-        """An Adam optimiser on the fit's device (fused on CUDA when the fast path is on)."""
-        return adam(params, device=self.device_, **kwargs)
+        """An Adam optimiser (fused when the fast path is on, see `zslkit.train.adam`)."""
+        return adam(params, **kwargs)
 
     def fit(self, data: ZSLData, epochs=None, seed: int = 0, device="auto", progress: bool = True, *,
             resume=None, checkpoint=None, checkpoint_every: int = 1, max_batches=None) -> History:

@@ -246,7 +246,7 @@ class CADAVAE(NeuralMethod):
         _init_linear(m["classifier"])
         vae = [p for name in ("image_encoder", "image_decoder", "attribute_encoder", "attribute_decoder")
                for p in m[name].parameters()]
-        self.optimizers_["vae"] = torch.optim.Adam(vae, lr=cfg.lr, betas=(0.9, 0.999), amsgrad=cfg.amsgrad)
+        self.optimizers_["vae"] = self.adam(vae, lr=cfg.lr, betas=(0.9, 0.999), amsgrad=cfg.amsgrad)
 
     def weights_at(self, epoch: float) -> dict:
         """The warmed-up loss weights β, γ, δ at a (0-based) epoch."""

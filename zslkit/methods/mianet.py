@@ -251,9 +251,9 @@ class MIANet(NeuralMethod):
         self.modules_["reconstructors"] = TiedReconstructors(visual, semantic)
         self.modules_["discriminator"] = ModalityDiscriminator(z, cfg.discriminator_hidden)
         embedders = [*visual.parameters(), *semantic.parameters(), *self.modules_["reconstructors"].parameters()]
-        self.optimizers_["embedders"] = torch.optim.Adam(embedders, lr=cfg.lr)
-        self.optimizers_["discriminator"] = torch.optim.Adam(self.modules_["discriminator"].parameters(),
-                                                             lr=cfg.lr_discriminator)
+        self.optimizers_["embedders"] = self.adam(embedders, lr=cfg.lr)
+        self.optimizers_["discriminator"] = self.adam(self.modules_["discriminator"].parameters(),
+                                                      lr=cfg.lr_discriminator)
         # the class structure the step needs, on the device
         self._attributes = problem.class_embeddings.float()
         self._seen = problem.seen

@@ -274,11 +274,10 @@ class SPAEN(NeuralMethod):
         self.modules_["G"] = mlp([A, c.hidden, d], c.leak)
         self.modules_["D"] = mlp([A, A, 1], c.leak)
         adam = dict(lr=c.lr, betas=(c.beta1, 0.999))
-        self.optimizers_["E"] = torch.optim.Adam(self.modules_["E"].parameters(), **adam)
-        self.optimizers_["FG"] = torch.optim.Adam(list(self.modules_["F"].parameters())
-                                                  + list(self.modules_["G"].parameters()), **adam)
-        self.optimizers_["D"] = torch.optim.Adam(self.modules_["D"].parameters(),
-                                                 **{**adam, "lr": c.lr_critic or c.lr})
+        self.optimizers_["E"] = self.adam(self.modules_["E"].parameters(), **adam)
+        self.optimizers_["FG"] = self.adam(list(self.modules_["F"].parameters())
+                                           + list(self.modules_["G"].parameters()), **adam)
+        self.optimizers_["D"] = self.adam(self.modules_["D"].parameters(), **{**adam, "lr": c.lr_critic or c.lr})
         # Eq. 2 ranks the seen classes only: their normalised embeddings, and label -> column.
         a = F.normalize(problem.class_embeddings.float(), dim=1)
         self._a_seen = a[problem.seen].to(problem.device)

@@ -173,15 +173,6 @@ def _init_weights(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-def _adam(params, **kw) -> torch.optim.Adam:
-    """Adam, fused where this torch and device support it (fewer kernel launches per step)."""
-    params = list(params)
-    try:
-        return torch.optim.Adam(params, fused=True, **kw)
-    except RuntimeError:  # e.g. fused Adam on CPU before torch 2.4
-        return torch.optim.Adam(params, **kw)
-
-
 class Generator(nn.Module):
     """G(z, h): [z ⊕ h] → hidden LeakyReLU(0.2) → d, sigmoid (features are MinMax-scaled)."""
 
@@ -288,7 +279,7 @@ class TwoLevel(NeuralMethod):
         m.to(dev)
 
         betas = (cfg.beta1, 0.999)
-        self.optimizers_ = {name: _adam(m[name].parameters(), lr=cfg.lr, betas=betas)
+        self.optimizers_ = {name: self.adam(m[name].parameters(), lr=cfg.lr, betas=betas)
                             for name in ("generator", "inference", "critic1", "critic2", "critic3")}
         self.h_ = problem.class_embeddings
         # class index -> position among the seen classes (targets of the L_CLS softmax)
