@@ -2,7 +2,7 @@
 
 >>> import zslkit
 >>> sorted(zslkit.datasets.available())[:2]
-['apy-semantics', 'apy-synthetic']
+['apy', 'apy-semantics']
 >>> zslkit.datasets.load("digits").unseen_classes.tolist()
 [2, 5, 8]
 """
