@@ -2,6 +2,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import zslkit
@@ -61,6 +62,10 @@ def test_compare_writes_rows_report_and_resumes(tmp_path, capsys):
     for r in rows:
         assert set(r) >= {"method", "seed", "S", "U", "H", "ZSL", "AUSUC", "mAP", "train_seconds", "device"}
     assert (out / "report.html").stat().st_size > 10_000
+    table = (out / "results.md").read_text().splitlines()
+    h = np.mean([r["H"] for r in rows])
+    assert table[0].startswith("| method | S | U | H |") and table[2].startswith("| `eszsl` |")
+    assert f"{100 * h:.1f} ±" in table[2].split("|")[4]
     assert "±" in capsys.readouterr().out
     # an interrupted comparison: seed 1 is missing; a rerun does only that one
     blob = json.loads((out / "results.json").read_text())

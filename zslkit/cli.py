@@ -94,7 +94,7 @@ def cmd_compare(args) -> int:
     rows = [r for r in rows if r["method"] in methods]
     print()
     print(format_table(summarize(rows)))
-    print(f"\nresults: {out / 'results.json'}\nreport:  {out / 'report.html'}")
+    print(f"\nresults: {out / 'results.json'} (table: {out / 'results.md'})\nreport:  {out / 'report.html'}")
     return 0
 
 

@@ -21,7 +21,7 @@ from .evaluate import evaluate
 from .methods import create, method_class
 
 __all__ = ["versions", "preset_for", "run_one", "compare", "summarize", "load_results", "write_json_atomic",
-           "format_table", "write_report"]
+           "format_table", "format_markdown", "write_report"]
 
 RESULT_KEYS = ("S", "U", "H", "ZSL", "AUSUC", "mAP")
 
@@ -136,6 +136,16 @@ def format_table(summary: dict, percent: bool = True) -> str:
     return "\n".join(lines)
 
 
+def format_markdown(summary: dict) -> str:
+    """The `format_table` numbers as a Markdown table (accuracies in %, mean ± s.d. over seeds)."""
+    lines = ["| method | " + " | ".join(RESULT_KEYS) + " | seconds / run | seeds |",
+             "|---|" + "---|" * (len(RESULT_KEYS) + 2)]
+    for m, s in summary.items():
+        cells = " | ".join(f"{100 * s[k][0]:.1f} ± {100 * s[k][1]:.1f}" for k in RESULT_KEYS)
+        lines.append(f"| `{m}` | {cells} | {s['train_seconds'][0]:.1f} | {s['seeds']} |")
+    return "\n".join(lines)
+
+
 def write_report(rows: list, curves: dict, path, title: str) -> None:
     """An HTML report (plotly, self-contained script tag from the CDN-free bundle): bars of
     S/U/H with error bars over seeds, and the seen–unseen curve of each method's first seed."""
@@ -171,7 +181,7 @@ def compare(methods, data, *, seeds=3, out="runs/compare", epochs=None, device="
     Writes ``out/results.json`` (``{"rows": [...]}``, one row per method and seed with S, U, H,
     ZSL, AUSUC, mAP, train_seconds, device) after every run, atomically; rows already present
     are skipped. Each run's model and record go to ``out/runs/<method>-seed<k>/``. Finally writes
-    ``out/report.html``. Returns all rows.
+    ``out/report.html`` and the Markdown table ``out/results.md``. Returns all rows.
     """
     out = Path(out)
     results_path = out / "results.json"
@@ -197,4 +207,5 @@ def compare(methods, data, *, seeds=3, out="runs/compare", epochs=None, device="
             log(f"{key} seed {seed}: S {100 * row['S']:.1f}  U {100 * row['U']:.1f}  H {100 * row['H']:.1f}  "
                 f"({row['train_seconds']:.1f} s on {row['device']})")
     write_report(rows, curves, out / "report.html", title=f"zslkit compare — {data.name}")
+    (out / "results.md").write_text(format_markdown(summarize(rows)) + "\n")
     return rows
