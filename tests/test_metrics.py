@@ -79,3 +79,31 @@ def test_retrieval_ap_hand_case():
     scores = np.array([[0.9, 0], [0.8, 0], [0.7, 0], [0.1, 0]])
     y = np.array([0, 1, 0, 1])
     assert metrics.average_precision_per_class(scores, y, [0])[0] == pytest.approx((1 + 2 / 3) / 2)
+
+
+def test_attribute_transfer_on_a_dataset_built_to_transfer_and_one_built_not_to():
+    from zslkit.data import ZSLData
+    from zslkit.diagnostics import attribute_transfer
+
+    rng = np.random.default_rng(0)
+    # 4 binary attributes, each drawn as a pixel block: 6 seen classes, 2 unseen
+    A = np.array([[1, 0, 0, 1], [0, 1, 0, 1], [0, 0, 1, 1], [1, 1, 0, 0], [0, 1, 1, 0], [1, 0, 1, 0],
+                  [1, 1, 1, 0], [0, 0, 0, 1]], dtype=np.float32)
+    y = np.repeat(np.arange(8), 30)
+    X = (np.repeat(A[y], 5, axis=1) + 0.2 * rng.normal(size=(y.size, 20))).astype(np.float32)
+    idx = np.arange(y.size)
+    seen = y < 6
+    splits = {"trainval": idx[seen & (idx % 5 != 0)], "test_seen": idx[seen & (idx % 5 == 0)],
+              "test_unseen": idx[~seen]}
+    data = ZSLData(features=X, labels=y, class_embeddings=A + 0.1, splits=splits, info={"original_att": A})
+    good = attribute_transfer(data)
+    assert not good["constant_on_seen"].any()
+    assert np.nanmin(good["accuracy"]) > 0.9 and good["dap_zsl"] > 0.9
+    # the same images with the attribute labels of the two unseen classes swapped: the pixels
+    # now contradict the semantics, and DAP falls to zero
+    swapped = A.copy()
+    swapped[[6, 7]] = swapped[[7, 6]]
+    bad = attribute_transfer(data, swapped)
+    assert bad["dap_zsl"] < 0.1
+    with pytest.raises(ValueError, match="n_classes"):
+        attribute_transfer(data, A[:3])
