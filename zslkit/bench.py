@@ -68,7 +68,7 @@ def bench_one(key: str, data, *, shape: str, device="auto", epochs: int | None =
             "schedule_seconds": (sec_per_epoch or 0.0) * full_epochs + finish + max(setup, 0.0),
             "final_stage_seconds": finish, "setup_seconds": max(setup, 0.0), "wall_seconds": total,
             "peak_gpu_memory_gb": torch.cuda.max_memory_allocated(dev) / 2**30 if dev.type == "cuda" else None,
-            "fast_path": fast_path_enabled() and dev.type == "cuda",
+            "fast_path": fast_path_enabled(),
             "threads": torch.get_num_threads()}
 
 
