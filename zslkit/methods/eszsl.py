@@ -50,12 +50,18 @@ class ESZSLConfig:
 
     folds : class-disjoint validation folds whose mean H picks γ, λ (`ZSLData.validation_folds`;
         1 = the dataset's own validation split only).
+    fold_seed : seed of the folds' class draws. It is a setting of the selection, not the fit's
+        seed: like the neural methods' presets, which were chosen once on folds drawn with seed
+        0, ESZSL's choice does not change with the training seed. (On `digits`, drawing the
+        folds with seeds 0, 1, 2 instead picks settings whose test H is 21.6, 30.0 and 10.6:
+        with 7 seen classes, which pairs are hidden dominates the choice.)
     """
 
     gamma: float | None = None
     lambda_: float | None = None
     grid: tuple = (1e-3, 1e-2, 1e-1, 1.0, 1e1, 1e2, 1e3)
     folds: int = 5
+    fold_seed: int = 0
     feature_scaling: str = "l2"
     epochs: int = 0  # closed form: there are no epochs; kept so fit(epochs=...) is uniform
 
@@ -103,7 +109,7 @@ class ESZSL(Method):
             gammas = [gamma] if gamma is not None else list(cfg.grid)
             lambdas = [lambda_] if lambda_ is not None else list(cfg.grid)
             H = np.zeros((len(gammas), len(lambdas)))
-            folds = data.validation_folds(min(cfg.folds, _max_folds(data)), seed=seed)
+            folds = data.validation_folds(min(cfg.folds, _max_folds(data)), seed=cfg.fold_seed)
             for val in folds:
                 scaler = FeatureScaler(cfg.feature_scaling).fit(val.X("trainval"))
                 solver = _Solver(scaler.transform(val.X("trainval")), val.y("trainval"),
