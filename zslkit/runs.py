@@ -206,6 +206,8 @@ def compare(methods, data, *, seeds=3, out="runs/compare", epochs=None, device="
             write_json_atomic({"dataset": data.name, "rows": rows, "versions": versions()}, results_path)
             log(f"{key} seed {seed}: S {100 * row['S']:.1f}  U {100 * row['U']:.1f}  H {100 * row['H']:.1f}  "
                 f"({row['train_seconds']:.1f} s on {row['device']})")
+    rank = {m: i for i, m in enumerate(dict.fromkeys([*methods, *(r["method"] for r in rows)]))}
+    rows = sorted(rows, key=lambda r: (rank[r["method"]], r["seed"]))  # the order asked for
     write_report(rows, curves, out / "report.html", title=f"zslkit compare — {data.name}")
     (out / "results.md").write_text(format_markdown(summarize(rows)) + "\n")
     return rows
