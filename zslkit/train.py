@@ -183,8 +183,9 @@ class Trainer:
     ----------
     method : an object with ``train_step(x, y, epoch)``, ``state_dict()``, ``load_state_dict()``.
     X, y : training features (n, d) and labels (n,) as tensors on the device.
-    batch_size : batch size; an epoch is ``ceil(n / batch_size)`` batches of a fresh permutation
-        (the last, smaller batch is dropped when ``n > batch_size``).
+    batch_size : batch size; an epoch is ``floor(n / batch_size)`` full batches of a fresh
+        permutation (the last, smaller batch is dropped), or one batch of all n when
+        ``n <= batch_size``.
     progress : show a `tqdm.auto` bar.
     checkpoint : optional file written (atomically) every ``checkpoint_every`` epochs and at the end.
     max_batches : optional cap on the batches of each epoch (for timing a few and extrapolating).
