@@ -71,14 +71,19 @@ Deviations from the paper
   CADA-VAE quirk z = μ + exp(log σ²)·ε with one scalar ε per sample.
 - **Reporting.** The code prints the maximum H over the final classifier's epochs (selection on
   the test set). zslkit trains the classifier for a fixed number of epochs and reports the last
-  one; the counts of the benchmark presets are the code's (CUB/SUN/AWA1 50, AWA2 300; the
-  code's loop runs one fewer), those of the bundled datasets were chosen on the validation split.
+  one; the counts of the benchmark presets are the code's (CUB/SUN/AWA1 50, AWA2 300, its
+  constructor running the first), those of the bundled datasets were chosen on the validation split.
 - **AWA2 λ.** The paper sweeps λ over 70–90 for AwA2, the current code uses 100.5 (an older
   version 80.5). The ``"AWA2"`` preset uses 80.5, inside the paper's sweep.
 - **APY / FLO.** The paper publishes no settings; the ``"APY"`` preset copies AWA1's
   (unverified).
 - **Initialisation.** The VAE layers use CADA-VAE's Xavier-uniform (gain 0.5) with zero biases;
-  the IEM and VSA layers keep PyTorch's default (the paper does not say).
+  the IEM, the VSA heads and the final classifier keep PyTorch's default. The paper does not
+  say; the official code applies the same Xavier (gain 0.5) initialisation to all of them.
+- **Final classifier details** shared with CADA-VAE's module: the seen-class latents come from a
+  seeded random choice of each class's images (tiled when too few), the classifier keeps the
+  last short batch of an epoch, and VAE batches are the shared `Trainer`'s (a fresh
+  permutation, the last short batch dropped).
 - **Bundled data presets** (``digits``, ``synthetic``, ``awa2-synthetic``) change the weights
   (α 0.05; β 0.5-2; λ 5-290), widths (256/256/128/64), the VAE/IEM learning rates (1e-3 /
   2.2e-4) and budgets (40-80 epochs, 10 classifier epochs) to fit small, low-dimensional data on

@@ -87,7 +87,15 @@ Deviations from the paper
   carry; hence the validation result above.
 - **One feature per image**: no 10-crop augmentation, no fine-tuning of the backbone.
 - **WGAN-GP instead of Eq. 4's log loss.** The paper says it "followed the strategy of WGAN";
-  the official code uses a WGAN-GP critic (λ_GP = 10, 5 critic steps), which zslkit follows.
+  the official code uses a WGAN-GP critic (λ_GP = 10, 5 critic steps), which zslkit follows
+  with a plain linear critic output. The code passes the critic's output through a sigmoid
+  before the Wasserstein estimate and E's adversarial term (its penalty uses the raw output);
+  zslkit does not (a bounded critic is not a WGAN critic).
+- **Order and data of the critic steps.** The code makes one E step and then 5 critic steps on
+  new batches; zslkit makes the critic steps first, on the step's batch (below).
+- **F and G keep learning α·L_rec in stage 2** (the code freezes them after stage 1).
+- **Initialisation and slope.** The code uses MSRA (He) initialisation and LeakyReLU slope 0.3;
+  zslkit keeps PyTorch's default initialisation and slope 0.2 (``leak``).
 - **Standardised F and centred critic** (above): not in the paper or the code.
 - **Which negative l′.** The paper draws one wrong label uniformly at random (``negatives=
   "random"``, the default); the official code draws one among the labels that *violate* the
@@ -136,7 +144,7 @@ class SPAENConfig:
     negatives : which wrong label l′ enters Eq. 2: "random" (paper), "violating" (code), "all".
     hidden : width of the hidden layer of E, F and G (paper/code: 1024).
     dropout : dropout probability in E (code: keep 0.5).
-    leak : negative slope of the LeakyReLUs (TensorFlow's default, 0.2).
+    leak : negative slope of the LeakyReLUs (TensorFlow's default 0.2; the official code 0.3).
     e_output_activation : a LeakyReLU after E's last layer (the code's E).
     lr, beta1 : Adam for every network (paper: 1e-4; code: betas (0.5, 0.999)).
     lr_critic : Adam learning rate of D (None: ``lr``).
