@@ -56,7 +56,7 @@ def wasserstein2_diag(mu1: torch.Tensor, logvar1: torch.Tensor, mu2: torch.Tenso
 
     W = ( ‖μ₁ − μ₂‖²₂ + ‖Σ₁^{1/2} − Σ₂^{1/2}‖²_F )^{1/2},  Σ^{1/2} = diag(exp(½ logvar)).
 
-    CADA-VAE (Schönfeld et al. 2019), the δ term (Eq. 3 of the CVPR text, 4 in some versions); ACMR (Fang et al. 2022) Eq. 4, the β term.
+    CADA-VAE (Schönfeld et al. 2019) Eq. 3, the δ term; ACMR (Fang et al. 2022) Eq. 4, the β term.
     mu*, logvar* : (n, z). The square root is taken per sample (as the reference code does).
 
     >>> m = torch.zeros(1, 2); wasserstein2_diag(m, m, m + 3, m).item()   # √(3² + 3²)
