@@ -89,3 +89,27 @@ def test_console_script_is_installed():
     r = subprocess.run([sys.executable, "-m", "zslkit.cli", "train", "x", "--dataset", "digits"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "unknown method" in r.stderr
+
+
+def test_select_ranks_a_grid_on_validation_folds(tmp_path, capsys):
+    out = tmp_path / "select.json"
+    assert main(["select", "eszsl", "--dataset", "digits", "--grid", "gamma=1,100", "lambda_=0.1",
+                 "--folds", "3", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "best:" in text and "3 class-disjoint validation folds" in text
+    blob = json.loads(out.read_text())
+    assert [len(r["rows"]) for r in blob["rows"]] == [3, 3]
+    assert blob["rows"][0]["H"] >= blob["rows"][1]["H"]
+    assert {r["params"]["gamma"] for r in blob["rows"]} == {1, 100}
+
+
+@pytest.mark.parametrize("grid, message", [(["gamma"], "NAME=V1,V2"), (["nope=1,2"], "no hyperparameter 'nope'")])
+def test_select_rejects_a_bad_grid(grid, message, capsys):
+    assert main(["select", "eszsl", "--dataset", "digits", "--grid", *grid]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_select_refuses_more_folds_than_the_classes_allow(capsys):
+    # digits: 7 seen classes, 2 hidden per fold -> at most 21 distinct folds
+    assert main(["select", "eszsl", "--dataset", "digits", "--grid", "gamma=1", "--folds", "22"]) == 2
+    assert "distinct sets" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""The ``zslkit`` command: ``datasets``, ``train``, ``evaluate``, ``compare`` and ``bench``.
+"""The ``zslkit`` command: ``datasets``, ``train``, ``evaluate``, ``compare``, ``select`` and ``bench``.
 
 Unknown methods, datasets or options exit with status 2 and list the valid choices.
 """
@@ -98,6 +98,55 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def _parse_grid(items) -> dict:
+    """``["beta=0,0.5", "negatives=random,all"]`` → ``{"beta": [0.0, 0.5], "negatives": ["random", "all"]}``."""
+    grid = {}
+    for item in items:
+        name, sep, values = item.partition("=")
+        if not sep or not name or not values:
+            raise UsageError(f"--grid expects NAME=V1,V2,...; got {item!r}")
+        grid[name] = [_value(v) for v in values.split(",")]
+    return grid
+
+
+def _value(text: str):
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
+def cmd_select(args) -> int:
+    from .methods import method_class
+    from .runs import preset_for, write_json_atomic
+    from .select import grid_search
+
+    key = _method(args.method)
+    data = _load_dataset(args.dataset, args.data_dir)
+    grid = _parse_grid(args.grid)
+    fields = {f for f in method_class(key).Config.__dataclass_fields__}
+    unknown = sorted(set(grid) - fields)
+    if unknown:
+        raise UsageError(f"{key} has no hyperparameter {unknown[0]!r}; choose from: {', '.join(sorted(fields))}")
+    preset = args.preset or preset_for(key, data.name, args.quick)
+    print(f"{key} on {data.name}: {args.folds} class-disjoint validation folds, seeds {args.seeds}, preset {preset}")
+    if args.folds < 1 or args.seeds < 1:
+        raise UsageError("--folds and --seeds must be at least 1")
+    try:
+        rows = grid_search(key, data, grid, folds=args.folds, seeds=tuple(range(args.seeds)), preset=preset,
+                           epochs=args.epochs, device=args.device, log=print)
+    except (ValueError, TypeError) as exc:  # too many folds for the classes, a value of the wrong type
+        raise UsageError(str(exc)) from None
+    print(f"\nbest: {rows[0]['params']} (mean validation H {rows[0]['H']:.3f} ± {rows[0]['H_std']:.3f})")
+    if args.out:
+        write_json_atomic({"method": key, "dataset": data.name, "preset": preset, "folds": args.folds,
+                           "rows": rows}, Path(args.out))
+        print(f"written: {args.out}")
+    return 0
+
+
 def cmd_bench(args) -> int:
     from .bench import main as bench_main
 
@@ -106,7 +155,7 @@ def cmd_bench(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="zslkit", description="Generalised zero-shot learning: train, evaluate, compare.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{datasets,train,evaluate,compare,bench}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{datasets,train,evaluate,compare,select,bench}")
     sub.add_parser("datasets", help="list the datasets").set_defaults(func=cmd_datasets)
 
     def common(q, seeds=False):
@@ -138,6 +187,17 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default 3)")
     c.add_argument("--out", help="output folder (default runs/compare-DATASET); reruns skip finished runs")
     c.set_defaults(func=cmd_compare)
+
+    g = sub.add_parser("select", help="choose hyperparameters by mean H on class-disjoint validation folds")
+    g.add_argument("method")
+    common(g)
+    g.add_argument("--grid", nargs="+", required=True, metavar="NAME=V1,V2",
+                   help="values to try, e.g. --grid beta=0,0.5,5 syn_num=300,1000")
+    g.add_argument("--folds", type=int, default=5, help="validation folds (default 5; fold 0 = the official split)")
+    g.add_argument("--seeds", type=int, default=1, help="training seeds per fold (default 1)")
+    g.add_argument("--preset", help="the preset the grid modifies (default: the dataset's, if any)")
+    g.add_argument("--out", help="JSON file for every setting's per-fold results")
+    g.set_defaults(func=cmd_select)
 
     b = sub.add_parser("bench", help="time training at the real benchmarks' shapes")
     b.add_argument("--methods", nargs="+", metavar="METHOD")
