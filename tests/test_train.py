@@ -150,3 +150,16 @@ def _cpu_fused() -> bool:
         return True
     except (RuntimeError, TypeError, ValueError):
         return False
+
+
+def test_callback_sees_every_epoch_and_can_stop_training(tiny):
+    seen = []
+    m = zslkit.create("mianet", preset="quick")
+    h = m.fit(tiny, epochs=5, seed=0, device="cpu", progress=False,
+              callback=lambda epoch, terms: seen.append((epoch, dict(terms))))
+    assert [e for e, _ in seen] == [0, 1, 2, 3, 4]
+    assert all(terms == {k: h[k][e] for k in terms} for e, terms in seen)
+    stopper = zslkit.create("mianet", preset="quick")
+    h2 = stopper.fit(tiny, epochs=5, seed=0, device="cpu", progress=False, callback=lambda epoch, terms: epoch == 1)
+    assert h2.epochs_completed == 2 and h2.stopped == "callback"
+    assert stopper.scores(tiny.X("test_unseen")).shape == (tiny.y("test_unseen").size, tiny.n_classes)

@@ -188,11 +188,16 @@ class Trainer:
         ``n <= batch_size``.
     progress : show a `tqdm.auto` bar.
     checkpoint : optional file written (atomically) every ``checkpoint_every`` epochs and at the end.
+    callback : optional ``callback(epoch, terms)`` called after every epoch with the epoch's mean
+        loss terms (a dict of floats), e.g. to log or plot while training. Returning ``True``
+        stops training after that epoch (``history.stopped == "callback"``); the final stage
+        still runs. Never use it to stop on a test metric.
     max_batches : optional cap on the batches of each epoch (for timing a few and extrapolating).
     """
 
     def __init__(self, method, X: torch.Tensor, y: torch.Tensor, *, batch_size: int, progress: bool = True,
-                 checkpoint=None, checkpoint_every: int = 1, description: str = "training", max_batches=None):
+                 checkpoint=None, checkpoint_every: int = 1, description: str = "training", max_batches=None,
+                 callback=None):
         if X.shape[0] != y.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
         if batch_size < 1:
@@ -203,6 +208,7 @@ class Trainer:
         self.checkpoint = Path(checkpoint) if checkpoint else None
         self.checkpoint_every = max(1, int(checkpoint_every))
         self.max_batches = max_batches  # cap on batches per epoch (benchmarks time a few and extrapolate)
+        self.callback = callback
 
     def batches(self):
         """Index tensors of one epoch's batches, drawn on the device from torch's global RNG."""
@@ -258,8 +264,12 @@ class Trainer:
                 good = self._snapshot()
                 if self.progress:
                     bar.set_postfix({k: f"{v:.3g}" for k, v in list(means.items())[:4]})
-                if self.checkpoint and ((epoch + 1) % self.checkpoint_every == 0 or epoch + 1 == epochs):
+                stop = self.callback is not None and self.callback(epoch, means) is True
+                if self.checkpoint and ((epoch + 1) % self.checkpoint_every == 0 or epoch + 1 == epochs or stop):
                     self.save_checkpoint(history)
+                if stop:
+                    history.stopped = "callback"
+                    break
         except KeyboardInterrupt:
             self.method.load_state_dict(good)
             history.stopped = "interrupted"

@@ -261,7 +261,7 @@ class NeuralMethod(Method):
         return adam(params, **kwargs)
 
     def fit(self, data: ZSLData, epochs=None, seed: int = 0, device="auto", progress: bool = True, *,
-            resume=None, checkpoint=None, checkpoint_every: int = 1, max_batches=None) -> History:
+            resume=None, checkpoint=None, checkpoint_every: int = 1, max_batches=None, callback=None) -> History:
         """Train on ``data``'s trainval split.
 
         Parameters
@@ -277,6 +277,8 @@ class NeuralMethod(Method):
             uninterrupted run on CPU).
         checkpoint : file to write a checkpoint to every ``checkpoint_every`` epochs.
         max_batches : cap on the batches per epoch (used by ``zslkit bench`` to time a few).
+        callback : ``callback(epoch, terms)`` after every epoch (see `zslkit.train.Trainer`);
+            returning ``True`` stops training early.
 
         Returns
         -------
@@ -307,7 +309,7 @@ class NeuralMethod(Method):
         self.modules_.train()
         trainer = Trainer(self, problem.X, problem.y, batch_size=self.config.batch_size, progress=progress,
                           checkpoint=checkpoint, checkpoint_every=checkpoint_every, description=self.key,
-                          max_batches=max_batches)
+                          max_batches=max_batches, callback=callback)
         history = trainer.fit(epochs, history=history, start_epoch=start)
         t1 = time.perf_counter()
         self.finish(problem, progress=progress)
