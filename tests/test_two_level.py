@@ -74,7 +74,7 @@ def test_sinkhorn_distance_gradient_flows_and_descends():
     # a small gradient step lowers the distance
     with torch.no_grad():
         stepped = a - 0.05 * a.grad
-    assert float(losses.sinkhorn_distance(stepped, b, reg=0.1, normalize_cost=False, num_iter=500)) < float(value)
+    assert float(losses.sinkhorn_distance(stepped, b, reg=0.1, normalize_cost=False, num_iter=500)) < float(value.detach())
 
 
 # -- losses.gradient_penalty -----------------------------------------------------------------------
