@@ -39,7 +39,7 @@ _FAST_PATH = os.environ.get("ZSLKIT_PLAIN", "0") != "1"
 
 
 def set_fast_path(enabled: bool) -> None:
-    """Turn the CUDA fast path (TF32 matmuls, fused Adam) on or off for the next fits."""
+    """Turn the fast path (fused Adam; on CUDA also TF32 matmuls) on or off for the next fits."""
     global _FAST_PATH
     _FAST_PATH = bool(enabled)
 
