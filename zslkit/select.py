@@ -7,6 +7,11 @@ fold is one draw of "unseen" classes and, with few classes, that draw dominates 
 (see `ZSLData.validation_folds`). `cross_validate` averages H over ``k`` folds (and seeds);
 `grid_search` does it for every combination of a small grid.
 
+A caveat when the budget is part of the question: a fold trains on fewer images than the final
+refit on all of trainval (about 55-60 % on the bundled datasets), so the same number of EPOCHS
+means fewer UPDATES on a fold. Compare budgets in updates and convert when you refit (ACMR's
+``awa2-synthetic`` preset shows how); `cross_validate` does not rescale epochs for you.
+
     >>> import zslkit
     >>> from zslkit.select import grid_search
     >>> data = zslkit.datasets.load("digits")
