@@ -80,3 +80,16 @@ def test_eszsl_selects_on_the_mean_of_its_folds(tiny):
     assert (m.gamma_, m.lambda_) == (best["gamma"], best["lambda"])
     expect = cross_validate("eszsl", tiny, folds=3, gamma=best["gamma"], lambda_=best["lambda"])["H"]
     assert best["H"] == pytest.approx(expect)
+
+
+def test_max_validation_folds_counts_the_distinct_class_sets():
+    d = zslkit.datasets.load("digits")
+    assert d.max_validation_folds() == math.comb(7, 2) == 21
+    assert len(d.validation_folds(21)) == 21
+
+
+def test_grid_search_takes_generators_and_its_fold_seed(tiny):
+    rows = grid_search("eszsl", tiny, {"gamma": (g for g in (1e-2, 1.0)), "lambda_": [1.0]}, folds=2, fold_seed=3)
+    assert len(rows) == 2
+    unseen = {tuple(r["unseen"]) for r in rows[0]["rows"]}
+    assert unseen == {tuple(f.class_names[c] for c in f.unseen_classes) for f in tiny.validation_folds(2, seed=3)}

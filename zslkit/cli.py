@@ -126,14 +126,14 @@ def cmd_select(args) -> int:
     key = _method(args.method)
     data = _load_dataset(args.dataset, args.data_dir)
     grid = _parse_grid(args.grid)
-    fields = {f for f in method_class(key).Config.__dataclass_fields__}
+    fields = set(method_class(key).Config.__dataclass_fields__)
     unknown = sorted(set(grid) - fields)
     if unknown:
         raise UsageError(f"{key} has no hyperparameter {unknown[0]!r}; choose from: {', '.join(sorted(fields))}")
     preset = args.preset or preset_for(key, data.name, args.quick)
-    print(f"{key} on {data.name}: {args.folds} class-disjoint validation folds, seeds {args.seeds}, preset {preset}")
     if args.folds < 1 or args.seeds < 1:
         raise UsageError("--folds and --seeds must be at least 1")
+    print(f"{key} on {data.name}: {args.folds} class-disjoint validation folds, seeds {args.seeds}, preset {preset}")
     try:
         rows = grid_search(key, data, grid, folds=args.folds, seeds=tuple(range(args.seeds)), preset=preset,
                            epochs=args.epochs, device=args.device, log=print)

@@ -68,19 +68,23 @@ def cross_validate(key: str, data: ZSLData, *, folds=5, seeds=(0,), preset=None,
 def grid_search(key: str, data: ZSLData, grid: dict, *, folds=5, log=None, **kwargs) -> list:
     """`cross_validate` every combination of ``grid`` (name → list of values).
 
-    The same folds serve every combination. Returns one dict per combination, best mean H first:
+    The same folds (drawn with ``fold_seed``, default 0) serve every combination. Returns one dict per combination, best mean H first:
     ``{"params": {...}, "S", "U", "H", "H_std", "rows"}``. ``log`` (e.g. ``print``) reports each.
     """
     if not grid:
         raise ValueError("grid is empty: give at least one hyperparameter with a list of values.")
+    choices = {}
     for name, values in grid.items():
-        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__") or len(list(values)) == 0:
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
             raise ValueError(f"grid[{name!r}] must be a non-empty list of values, got {values!r}.")
-    views = data.validation_folds(folds) if isinstance(folds, int) else list(folds)
-    names = list(grid)
+        choices[name] = list(values)  # once: a generator would be empty on a second pass
+        if not choices[name]:
+            raise ValueError(f"grid[{name!r}] must be a non-empty list of values, got {values!r}.")
+    fold_seed = kwargs.pop("fold_seed", 0)
+    views = data.validation_folds(folds, seed=fold_seed) if isinstance(folds, int) else list(folds)
     results = []
-    for values in itertools.product(*(list(grid[n]) for n in names)):
-        params = dict(zip(names, values))
+    for values in itertools.product(*choices.values()):
+        params = dict(zip(choices, values))
         r = cross_validate(key, data, folds=views, **kwargs, **params)
         results.append({"params": params, **r})
         if log:

@@ -317,6 +317,12 @@ class ZSLData:
             info={**self.info, "validation_of": self.name},
         )
 
+    def max_validation_folds(self) -> int:
+        """How many distinct class sets of the validation split's size the seen classes allow."""
+        seen = np.unique(self.labels[self.splits["trainval"]]).size
+        held = np.unique(self.labels[self.splits["val_unseen"]]).size
+        return math.comb(seen, held)
+
     def validation_folds(self, k: int = 5, seed: int = 0) -> list["ZSLData"]:
         """``k`` class-disjoint model-selection problems inside trainval, each a `validation_view`.
 
@@ -349,10 +355,13 @@ class ZSLData:
         trainval = self.splits["trainval"]
         seen = np.unique(self.labels[trainval])
         held = tuple(sorted(np.unique(self.labels[self.splits["val_unseen"]]).tolist()))
+        n_possible = self.max_validation_folds()
+        if int(k) > n_possible:
+            raise ValueError(f"{self.name} has only {n_possible} distinct sets of {len(held)} validation "
+                             f"classes among its {seen.size} seen classes; ask for k <= {n_possible}.")
         rng = np.random.default_rng(seed)
-        n_possible = math.comb(seen.size, len(held))
         draws, deck = [held], []
-        while len(draws) < min(int(k), n_possible):
+        while len(draws) < int(k):
             chunk = []
             while len(chunk) < len(held):
                 fresh = [c for c in deck if c not in chunk]
@@ -364,9 +373,6 @@ class ZSLData:
             chunk = tuple(sorted(chunk))
             if chunk not in draws:
                 draws.append(chunk)
-        if int(k) > n_possible:
-            raise ValueError(f"{self.name} has only {n_possible} distinct sets of {len(held)} validation "
-                             f"classes among its {seen.size} seen classes; ask for k <= {n_possible}.")
         folds = [self.validation_view()]
         for i, classes in enumerate(draws[1:], start=1):
             splits = dict(self.splits)

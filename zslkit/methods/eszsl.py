@@ -83,15 +83,6 @@ class _Solver:
         return self.Qx @ inner @ self.Qs.T
 
 
-def _max_folds(data: ZSLData) -> int:
-    """How many distinct validation class sets the dataset allows (at least 1)."""
-    import math
-
-    seen = np.unique(data.labels[data.splits["trainval"]]).size
-    held = np.unique(data.labels[data.splits["val_unseen"]]).size
-    return max(1, math.comb(seen, held))
-
-
 @register("eszsl")
 class ESZSL(Method):
     Config = ESZSLConfig
@@ -109,7 +100,7 @@ class ESZSL(Method):
             gammas = [gamma] if gamma is not None else list(cfg.grid)
             lambdas = [lambda_] if lambda_ is not None else list(cfg.grid)
             H = np.zeros((len(gammas), len(lambdas)))
-            folds = data.validation_folds(min(cfg.folds, _max_folds(data)), seed=cfg.fold_seed)
+            folds = data.validation_folds(min(cfg.folds, data.max_validation_folds()), seed=cfg.fold_seed)
             for val in folds:
                 scaler = FeatureScaler(cfg.feature_scaling).fit(val.X("trainval"))
                 solver = _Solver(scaler.transform(val.X("trainval")), val.y("trainval"),
