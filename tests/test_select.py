@@ -93,3 +93,58 @@ def test_grid_search_takes_generators_and_its_fold_seed(tiny):
     assert len(rows) == 2
     unseen = {tuple(r["unseen"]) for r in rows[0]["rows"]}
     assert unseen == {tuple(f.class_names[c] for c in f.unseen_classes) for f in tiny.validation_folds(2, seed=3)}
+
+
+class _RecordEpochs:
+    """Wraps a method's train_step to record the schedule epochs and the number of updates."""
+
+    def __init__(self, model):
+        self.epochs, self.updates = [], 0
+        step = model.train_step
+
+        def recording(x, y, epoch):
+            self.updates += 1
+            if not self.epochs or self.epochs[-1] != epoch:
+                self.epochs.append(epoch)
+            return step(x, y, epoch)
+        model.train_step = recording
+
+
+def test_budget_images_gives_a_small_set_the_updates_and_schedule_of_a_large_one(tiny):
+    fold = tiny.validation_folds(2)[1]
+    n_full, n_fold = len(tiny.y("trainval")), len(fold.y("trainval"))
+    bs = 16
+    plain = zslkit.create("cada-vae", preset="quick", batch_size=bs, epochs=6)
+    rec_plain = _RecordEpochs(plain)
+    plain.fit(fold, progress=False)
+    assert rec_plain.updates == 6 * (n_fold // bs) and rec_plain.epochs == list(range(6))
+
+    matched = zslkit.create("cada-vae", preset="quick", batch_size=bs, epochs=6)
+    rec = _RecordEpochs(matched)
+    history = matched.fit(fold, progress=False, budget_images=n_full)
+    scale = (n_full // bs) / (n_fold // bs)
+    passes = round(6 * scale)
+    assert scale >= 1.5  # the fold really is smaller
+    assert history.epochs_completed == passes
+    assert abs(rec.updates - 6 * (n_full // bs)) <= n_fold // bs  # within one pass of the refit's
+    # warm-ups see the refit's epochs: 0 → 6 spread over the passes
+    assert rec.epochs == pytest.approx([p / scale for p in range(passes)])
+    with pytest.raises(ValueError, match="budget_images"):
+        zslkit.create("cada-vae", preset="quick").fit(fold, progress=False, budget_images=0)
+
+
+def test_cross_validate_matches_updates_by_default(tiny, monkeypatch):
+    from zslkit.methods.base import NeuralMethod
+    seen = []
+    original = NeuralMethod.fit
+
+    def spy(self, data, *args, **kwargs):
+        seen.append(kwargs.get("budget_images"))
+        return original(self, data, *args, **kwargs)
+    monkeypatch.setattr(NeuralMethod, "fit", spy)
+    cross_validate("cada-vae", tiny, folds=2, preset="quick", epochs=1)
+    assert seen == [len(tiny.y("trainval"))] * 2
+    seen.clear()
+    cross_validate("cada-vae", tiny, folds=2, preset="quick", epochs=1, match_updates=False)
+    assert seen == [None, None]
+    cross_validate("eszsl", tiny, folds=2, gamma=1.0, lambda_=1.0)  # the closed form needs no budget

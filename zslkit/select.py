@@ -7,10 +7,12 @@ fold is one draw of "unseen" classes and, with few classes, that draw dominates 
 (see `ZSLData.validation_folds`). `cross_validate` averages H over ``k`` folds (and seeds);
 `grid_search` does it for every combination of a small grid.
 
-A caveat when the budget is part of the question: a fold trains on fewer images than the final
-refit on all of trainval (about 55-60 % on the bundled datasets), so the same number of EPOCHS
-means fewer UPDATES on a fold. Compare budgets in updates and convert when you refit (ACMR's
-``awa2-synthetic`` preset shows how); `cross_validate` does not rescale epochs for you.
+Budgets are counted in updates. A fold trains on fewer images than the final refit on all of
+trainval (about 55-60 % on the bundled datasets), so the same number of EPOCHS would mean about
+half the UPDATES on a fold, and a schedule validated that way is not the one refitted. By
+default (``match_updates=True``) every neural fit on a fold runs the updates its epochs give on
+the full trainval, with warm-ups and learning-rate steps stretched alike
+(`NeuralMethod.fit(..., budget_images=...)`); a validated ``epochs`` is then the refit's.
 
     >>> import zslkit
     >>> from zslkit.select import grid_search
@@ -30,12 +32,13 @@ import numpy as np
 from .data import ZSLData
 from .evaluate import evaluate
 from .methods import create
+from .methods.base import NeuralMethod
 
 __all__ = ["cross_validate", "grid_search"]
 
 
 def cross_validate(key: str, data: ZSLData, *, folds=5, seeds=(0,), preset=None, epochs=None, device="auto",
-                   fold_seed: int = 0, **hyperparameters) -> dict:
+                   fold_seed: int = 0, match_updates: bool = True, **hyperparameters) -> dict:
     """Mean validation S, U, H of one setting over class-disjoint folds and seeds.
 
     Parameters
@@ -44,6 +47,8 @@ def cross_validate(key: str, data: ZSLData, *, folds=5, seeds=(0,), preset=None,
     data : the dataset; only its trainval images and seen-class embeddings are used.
     folds : number of folds (`ZSLData.validation_folds`) or a list of fold datasets.
     seeds : training seeds per fold. epochs, device : passed to ``fit``.
+    match_updates : give each fold the updates of a refit on ``data``'s whole trainval (see the
+        module docstring); False trains each fold for ``epochs`` passes over its own images.
 
     Returns
     -------
@@ -51,11 +56,13 @@ def cross_validate(key: str, data: ZSLData, *, folds=5, seeds=(0,), preset=None,
     ``rows`` (one dict per fold and seed).
     """
     views = data.validation_folds(folds, seed=fold_seed) if isinstance(folds, int) else list(folds)
+    budget = {"budget_images": len(data.y("trainval"))} if match_updates else {}
     rows = []
     for i, view in enumerate(views):
         for seed in seeds:
             model = create(key, preset=preset, **hyperparameters)
-            model.fit(view, epochs=epochs, seed=seed, device=device, progress=False)
+            model.fit(view, epochs=epochs, seed=seed, device=device, progress=False,
+                      **(budget if isinstance(model, NeuralMethod) else {}))
             result = evaluate(model, view)
             rows.append({"fold": i, "unseen": [view.class_names[c] for c in view.unseen_classes], "seed": seed,
                          "S": result.S, "U": result.U, "H": result.H})

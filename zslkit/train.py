@@ -193,11 +193,16 @@ class Trainer:
         stops training after that epoch (``history.stopped == "callback"``); the final stage
         still runs. Never use it to stop on a test metric.
     max_batches : optional cap on the batches of each epoch (for timing a few and extrapolating).
+    schedule_scale : passes over ``X`` per epoch of the method's schedule. The method's
+        ``train_step`` is told the schedule epoch ``pass / schedule_scale`` (a float when the
+        scale is not 1), so warm-ups and learning-rate steps written in epochs stretch with the
+        run. `NeuralMethod.fit(..., budget_images=N)` sets it to give a small training set the
+        updates of a larger one (model selection on folds, `zslkit.select`).
     """
 
     def __init__(self, method, X: torch.Tensor, y: torch.Tensor, *, batch_size: int, progress: bool = True,
                  checkpoint=None, checkpoint_every: int = 1, description: str = "training", max_batches=None,
-                 callback=None):
+                 callback=None, schedule_scale: float = 1.0):
         if X.shape[0] != y.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
         if batch_size < 1:
@@ -209,6 +214,9 @@ class Trainer:
         self.checkpoint_every = max(1, int(checkpoint_every))
         self.max_batches = max_batches  # cap on batches per epoch (benchmarks time a few and extrapolate)
         self.callback = callback
+        if not schedule_scale > 0:
+            raise ValueError(f"schedule_scale must be positive, got {schedule_scale}.")
+        self.schedule_scale = float(schedule_scale)
 
     def batches(self):
         """Index tensors of one epoch's batches, drawn on the device from torch's global RNG."""
@@ -242,8 +250,9 @@ class Trainer:
             for epoch in bar:
                 t0 = time.perf_counter()
                 sums, count = {}, 0
+                schedule_epoch = epoch if self.schedule_scale == 1.0 else epoch / self.schedule_scale
                 for idx in self.batches():
-                    terms = self.method.train_step(self.X[idx], self.y[idx], epoch)
+                    terms = self.method.train_step(self.X[idx], self.y[idx], schedule_epoch)
                     for k, v in terms.items():
                         v = v.detach() if torch.is_tensor(v) else torch.tensor(float(v))
                         sums[k] = sums[k] + v if k in sums else v

@@ -261,7 +261,8 @@ class NeuralMethod(Method):
         return adam(params, **kwargs)
 
     def fit(self, data: ZSLData, epochs=None, seed: int = 0, device="auto", progress: bool = True, *,
-            resume=None, checkpoint=None, checkpoint_every: int = 1, max_batches=None, callback=None) -> History:
+            resume=None, checkpoint=None, checkpoint_every: int = 1, max_batches=None, callback=None,
+            budget_images: int | None = None) -> History:
         """Train on ``data``'s trainval split.
 
         Parameters
@@ -279,6 +280,12 @@ class NeuralMethod(Method):
         max_batches : cap on the batches per epoch (used by ``zslkit bench`` to time a few).
         callback : ``callback(epoch, terms)`` after every epoch (see `zslkit.train.Trainer`);
             returning ``True`` stops training early.
+        budget_images : train for the UPDATES that ``epochs`` would give on this many training
+            images (with the same batch size), not for ``epochs`` passes over ``data``. A
+            validation fold holds about half of trainval's images, so a budget chosen on folds
+            and refitted on trainval only transfers when it is counted in updates; warm-ups and
+            learning-rate steps stretch alike. `zslkit.select` passes the full trainval size.
+            ``history`` then has one entry per pass over ``data``.
 
         Returns
         -------
@@ -307,9 +314,13 @@ class NeuralMethod(Method):
             set_rng_state(ck["rng"])
             start = history.epochs_completed
         self.modules_.train()
+        scale = 1.0
+        if budget_images is not None:
+            scale = self._schedule_scale(int(budget_images), problem.X.shape[0])
+            epochs = round(epochs * scale)
         trainer = Trainer(self, problem.X, problem.y, batch_size=self.config.batch_size, progress=progress,
                           checkpoint=checkpoint, checkpoint_every=checkpoint_every, description=self.key,
-                          max_batches=max_batches, callback=callback)
+                          max_batches=max_batches, callback=callback, schedule_scale=scale)
         history = trainer.fit(epochs, history=history, start_epoch=start)
         t1 = time.perf_counter()
         self.finish(problem, progress=progress)
@@ -318,6 +329,13 @@ class NeuralMethod(Method):
                              seed=seed, device=str(problem.device))
         self.history_, self.fitted_ = history, True
         return history
+
+    def _schedule_scale(self, budget_images: int, n: int) -> float:
+        """Passes over ``n`` images per epoch over ``budget_images`` (batches of full size)."""
+        if budget_images < 1:
+            raise ValueError(f"budget_images must be a positive number of images, got {budget_images}.")
+        bs = self.config.batch_size
+        return max(1, budget_images // bs) / max(1, n // bs)
 
     @torch.no_grad()
     def scores(self, X, batch_size: int = 4096) -> np.ndarray:
