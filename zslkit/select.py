@@ -13,6 +13,9 @@ half the UPDATES on a fold, and a schedule validated that way is not the one ref
 default (``match_updates=True``) every neural fit on a fold runs the updates its epochs give on
 the full trainval, with warm-ups and learning-rate steps stretched alike
 (`NeuralMethod.fit(..., budget_images=...)`); a validated ``epochs`` is then the refit's.
+Only the main training loop is rescaled: final classifiers trained on a fixed number of sampled
+latents or features per class (CADA-VAE, ACMR, two-level) and two-level's pre-trained softmax
+keep their own epochs.
 
     >>> import zslkit
     >>> from zslkit.select import grid_search
