@@ -113,3 +113,19 @@ def test_select_refuses_more_folds_than_the_classes_allow(capsys):
     # digits: 7 seen classes, 2 hidden per fold -> at most 21 distinct folds
     assert main(["select", "eszsl", "--dataset", "digits", "--grid", "gamma=1", "--folds", "22"]) == 2
     assert "distinct sets" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag, expected", [([], 1011), (["--no-match-updates"], None)])
+def test_select_gives_folds_the_refits_updates_unless_told_not_to(flag, expected, monkeypatch, capsys):
+    from zslkit.methods.base import NeuralMethod
+    budgets = []
+    original = NeuralMethod.fit
+
+    def spy(self, data, *args, **kwargs):
+        budgets.append(kwargs.get("budget_images"))
+        return original(self, data, *args, **kwargs)
+    monkeypatch.setattr(NeuralMethod, "fit", spy)
+    assert main(["select", "mianet", "--dataset", "digits", "--quick", "--epochs", "1", "--folds", "2",
+                 "--grid", "gamma=0.01", "--no-progress", *flag]) == 0
+    assert budgets == [expected, expected]
+    assert ("refit's updates" in capsys.readouterr().out) is (not flag)

@@ -133,10 +133,13 @@ def cmd_select(args) -> int:
     preset = args.preset or preset_for(key, data.name, args.quick)
     if args.folds < 1 or args.seeds < 1:
         raise UsageError("--folds and --seeds must be at least 1")
-    print(f"{key} on {data.name}: {args.folds} class-disjoint validation folds, seeds {args.seeds}, preset {preset}")
+    budget = "epochs counted on each fold" if args.no_match_updates else "each fold gets the refit's updates"
+    print(f"{key} on {data.name}: {args.folds} class-disjoint validation folds, seeds {args.seeds}, preset {preset}, "
+          f"{budget}")
     try:
         rows = grid_search(key, data, grid, folds=args.folds, seeds=tuple(range(args.seeds)), preset=preset,
-                           epochs=args.epochs, device=args.device, log=print)
+                           epochs=args.epochs, device=args.device, log=print,
+                           match_updates=not args.no_match_updates)
     except (ValueError, TypeError) as exc:  # too many folds for the classes, a value of the wrong type
         raise UsageError(str(exc)) from None
     print(f"\nbest: {rows[0]['params']} (mean validation H {rows[0]['H']:.3f} ± {rows[0]['H_std']:.3f})")
@@ -196,6 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--folds", type=int, default=5, help="validation folds (default 5; fold 0 = the official split)")
     g.add_argument("--seeds", type=int, default=1, help="training seeds per fold (default 1)")
     g.add_argument("--preset", help="the preset the grid modifies (default: the dataset's, if any)")
+    g.add_argument("--no-match-updates", action="store_true",
+                   help="train each fold for the epochs over its own (smaller) image set instead of the number "
+                        "of updates a refit on all of trainval makes (the default)")
     g.add_argument("--out", help="JSON file for every setting's per-fold results")
     g.set_defaults(func=cmd_select)
 
