@@ -76,9 +76,11 @@ def mutate(kw, m, rng):
     kw = {k: (dict(v) if isinstance(v, dict) else v) for k, v in kw.items()}
     X, y, S, sp = kw["features"], kw["labels"], kw["class_embeddings"], kw["splits"]
     if m == "nan_feature":
-        X = np.array(X, dtype=float); X[rng.integers(X.shape[0]), rng.integers(X.shape[1])] = np.nan
+        X = np.array(X); X = X.astype(np.result_type(X, float))  # keep a complex X complex: no silent cast
+        X[rng.integers(X.shape[0]), rng.integers(X.shape[1])] = np.nan
     elif m == "inf_embedding":
-        S = np.array(S, dtype=float); S[rng.integers(S.shape[0]), 0] = np.inf
+        S = np.array(S); S = S.astype(np.result_type(S, float))
+        S[rng.integers(S.shape[0]), 0] = np.inf
     elif m == "transpose":
         X = np.asarray(X).T
     elif m == "one_based_labels":

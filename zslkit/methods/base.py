@@ -216,7 +216,10 @@ class NeuralMethod(Method):
     def setup(self, problem: Problem) -> None:
         raise NotImplementedError
 
-    def train_step(self, x: torch.Tensor, y: torch.Tensor, epoch: int) -> dict:
+    def train_step(self, x: torch.Tensor, y: torch.Tensor, epoch: float) -> dict:
+        """One update on a batch; ``epoch`` is the 0-based schedule epoch for warm-ups and
+        learning-rate steps (a float between integers when ``fit(budget_images=...)`` stretches
+        the schedule over more passes). Returns every loss term by name."""
         raise NotImplementedError
 
     def finish(self, problem: Problem, progress: bool = False) -> None:
