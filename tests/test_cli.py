@@ -101,6 +101,7 @@ def test_select_ranks_a_grid_on_validation_folds(tmp_path, capsys):
     assert [len(r["rows"]) for r in blob["rows"]] == [3, 3]
     assert blob["rows"][0]["H"] >= blob["rows"][1]["H"]
     assert {r["params"]["gamma"] for r in blob["rows"]} == {1, 100}
+    assert blob["match_updates"] is True
 
 
 @pytest.mark.parametrize("grid, message", [(["gamma"], "NAME=V1,V2"), (["nope=1,2"], "no hyperparameter 'nope'")])

@@ -145,7 +145,7 @@ def cmd_select(args) -> int:
     print(f"\nbest: {rows[0]['params']} (mean validation H {rows[0]['H']:.3f} ± {rows[0]['H_std']:.3f})")
     if args.out:
         write_json_atomic({"method": key, "dataset": data.name, "preset": preset, "folds": args.folds,
-                           "rows": rows}, Path(args.out))
+                           "match_updates": not args.no_match_updates, "rows": rows}, Path(args.out))
         print(f"written: {args.out}")
     return 0
 
