@@ -24,3 +24,18 @@ def digits():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture
+def fit_budgets(monkeypatch):
+    """The ``budget_images`` of every `NeuralMethod.fit` call made during the test, in order."""
+    from zslkit.methods.base import NeuralMethod
+
+    budgets = []
+    original = NeuralMethod.fit
+
+    def recording_fit(self, data, *args, **kwargs):
+        budgets.append(kwargs.get("budget_images"))
+        return original(self, data, *args, **kwargs)
+    monkeypatch.setattr(NeuralMethod, "fit", recording_fit)
+    return budgets

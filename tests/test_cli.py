@@ -117,16 +117,8 @@ def test_select_refuses_more_folds_than_the_classes_allow(capsys):
 
 
 @pytest.mark.parametrize("flag, expected", [([], 1011), (["--no-match-updates"], None)])
-def test_select_gives_folds_the_refits_updates_unless_told_not_to(flag, expected, monkeypatch, capsys):
-    from zslkit.methods.base import NeuralMethod
-    budgets = []
-    original = NeuralMethod.fit
-
-    def spy(self, data, *args, **kwargs):
-        budgets.append(kwargs.get("budget_images"))
-        return original(self, data, *args, **kwargs)
-    monkeypatch.setattr(NeuralMethod, "fit", spy)
+def test_select_gives_folds_the_refits_updates_unless_told_not_to(flag, expected, fit_budgets, capsys):
     assert main(["select", "mianet", "--dataset", "digits", "--quick", "--epochs", "1", "--folds", "2",
                  "--grid", "gamma=0.01", "--no-progress", *flag]) == 0
-    assert budgets == [expected, expected]
+    assert fit_budgets == [expected, expected]
     assert ("refit's updates" in capsys.readouterr().out) is (not flag)

@@ -133,18 +133,10 @@ def test_budget_images_gives_a_small_set_the_updates_and_schedule_of_a_large_one
         zslkit.create("cada-vae", preset="quick").fit(fold, progress=False, budget_images=0)
 
 
-def test_cross_validate_matches_updates_by_default(tiny, monkeypatch):
-    from zslkit.methods.base import NeuralMethod
-    seen = []
-    original = NeuralMethod.fit
-
-    def spy(self, data, *args, **kwargs):
-        seen.append(kwargs.get("budget_images"))
-        return original(self, data, *args, **kwargs)
-    monkeypatch.setattr(NeuralMethod, "fit", spy)
+def test_cross_validate_matches_updates_by_default(tiny, fit_budgets):
     cross_validate("cada-vae", tiny, folds=2, preset="quick", epochs=1)
-    assert seen == [len(tiny.y("trainval"))] * 2
-    seen.clear()
+    assert fit_budgets == [len(tiny.y("trainval"))] * 2
+    fit_budgets.clear()
     cross_validate("cada-vae", tiny, folds=2, preset="quick", epochs=1, match_updates=False)
-    assert seen == [None, None]
+    assert fit_budgets == [None, None]
     cross_validate("eszsl", tiny, folds=2, gamma=1.0, lambda_=1.0)  # the closed form needs no budget
