@@ -24,7 +24,7 @@ from .data import load
 from .data.synthetic import benchmark_shaped
 from .methods import available_methods, create, method_class
 from .runs import versions, write_json_atomic
-from .train import fast_path_enabled, resolve_device, set_fast_path
+from .train import batches_per_epoch, fast_path_enabled, resolve_device, set_fast_path
 
 __all__ = ["bench_one", "bench", "markdown_table", "main"]
 
@@ -53,7 +53,7 @@ def bench_one(key: str, data, *, shape: str, device="auto", epochs: int | None =
     total = time.perf_counter() - t0
     n = data.splits["trainval"].size
     bs = getattr(cfg, "batch_size", n)
-    per_epoch_batches = max(1, n // bs) if n > bs else 1
+    per_epoch_batches = batches_per_epoch(n, bs)
     timed = min(max_batches or per_epoch_batches, per_epoch_batches)
     secs = history.epoch_seconds[1:] or history.epoch_seconds  # the first epoch pays warm-up costs
     sec_per_epoch = float(np.mean(secs)) * per_epoch_batches / timed if secs else None  # None: closed form

@@ -35,7 +35,6 @@ import numpy as np
 from .data import ZSLData
 from .evaluate import evaluate
 from .methods import create
-from .methods.base import NeuralMethod
 
 __all__ = ["cross_validate", "grid_search"]
 
@@ -59,13 +58,12 @@ def cross_validate(key: str, data: ZSLData, *, folds=5, seeds=(0,), preset=None,
     ``rows`` (one dict per fold and seed).
     """
     views = data.validation_folds(folds, seed=fold_seed) if isinstance(folds, int) else list(folds)
-    budget = {"budget_images": len(data.y("trainval"))} if match_updates else {}
+    budget = len(data.y("trainval")) if match_updates else None
     rows = []
     for i, view in enumerate(views):
         for seed in seeds:
             model = create(key, preset=preset, **hyperparameters)
-            model.fit(view, epochs=epochs, seed=seed, device=device, progress=False,
-                      **(budget if isinstance(model, NeuralMethod) else {}))
+            model.fit(view, epochs=epochs, seed=seed, device=device, progress=False, budget_images=budget)
             result = evaluate(model, view)
             rows.append({"fold": i, "unseen": [view.class_names[c] for c in view.unseen_classes], "seed": seed,
                          "S": result.S, "U": result.U, "H": result.H})

@@ -28,7 +28,8 @@ import numpy as np
 import torch
 
 __all__ = ["resolve_device", "seed_everything", "warmup", "History", "Trainer", "TrainingDiverged",
-           "atomic_save", "rng_state", "set_rng_state", "set_fast_path", "fast_path_enabled", "adam"]
+           "atomic_save", "rng_state", "set_rng_state", "set_fast_path", "fast_path_enabled", "adam",
+           "batches_per_epoch"]
 
 # The fast path: fused Adam (one kernel per step instead of a loop over parameters; on the CPU
 # too, where this torch has it) and, on CUDA, TF32 matmuls. It changes results only at the level
@@ -107,6 +108,16 @@ def set_rng_state(state: dict) -> None:
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def batches_per_epoch(n: int, batch_size: int) -> int:
+    """Updates in one epoch of the `Trainer`: ``floor(n / batch_size)`` full batches (the last,
+    smaller one is dropped), or a single batch of all ``n`` when ``n <= batch_size``.
+
+    >>> batches_per_epoch(120, 50), batches_per_epoch(30, 50)
+    (2, 1)
+    """
+    return max(1, n // batch_size)
 
 
 def warmup(epoch: float, factor: float, start: float = 0, end: float = 0) -> float:
@@ -223,8 +234,7 @@ class Trainer:
         n = self.X.shape[0]
         perm = torch.randperm(n, device=self.X.device)
         bs = min(self.batch_size, n)
-        stop = n - n % bs if n > bs else n
-        batches = [perm[i:i + bs] for i in range(0, stop, bs)]
+        batches = [perm[i * bs:(i + 1) * bs] for i in range(batches_per_epoch(n, bs))]
         return batches[:self.max_batches] if self.max_batches else batches
 
     def _snapshot(self):

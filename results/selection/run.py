@@ -102,10 +102,13 @@ def main(argv):
         return
     torch.set_num_threads(1)
     out_dir = Path(__file__).parent
+    loaded = {}
     for job in argv:
         method, overrides = JOBS[job]
         dataset = job.split("/")[0] if "/" in job else "awa2-synthetic"
-        data = zslkit.datasets.load(dataset)
+        if dataset not in loaded:
+            loaded[dataset] = zslkit.datasets.load(dataset)
+        data = loaded[dataset]
         t0 = time.perf_counter()
         r = cross_validate(method, data, folds=5, preset=dataset, device="cpu", **overrides)
         r.update(job=job, method=method, overrides=overrides, seconds=time.perf_counter() - t0)

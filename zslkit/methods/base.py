@@ -28,8 +28,8 @@ import torch
 from torch import nn
 
 from ..data.core import ZSLData, ZSLDataError
-from ..train import (History, Trainer, adam, atomic_save, configure_device, resolve_device, seed_everything,
-                     set_rng_state)
+from ..train import (History, Trainer, adam, atomic_save, batches_per_epoch, configure_device, resolve_device,
+                     seed_everything, set_rng_state)
 
 __all__ = ["Method", "NeuralMethod", "Problem", "register", "create", "available_methods", "load_model",
            "method_class", "FeatureScaler"]
@@ -178,6 +178,8 @@ class Method:
 
     # -- to implement ------------------------------------------------------------------------
     def fit(self, data: ZSLData, epochs=None, seed: int = 0, device="auto", progress: bool = True, **kw) -> History:
+        """Train on ``data``'s trainval split (see `NeuralMethod.fit` for the keywords). A
+        closed-form method makes no updates and ignores ``budget_images``."""
         raise NotImplementedError
 
     def scores(self, X) -> np.ndarray:
@@ -338,7 +340,7 @@ class NeuralMethod(Method):
         if budget_images < 1:
             raise ValueError(f"budget_images must be a positive number of images, got {budget_images}.")
         bs = self.config.batch_size
-        return max(1, budget_images // bs) / max(1, n // bs)
+        return batches_per_epoch(budget_images, bs) / batches_per_epoch(n, bs)
 
     @torch.no_grad()
     def scores(self, X, batch_size: int = 4096) -> np.ndarray:
