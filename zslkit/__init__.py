@@ -11,8 +11,9 @@ from . import datasets, metrics
 from .data import ZSLData, ZSLDataError
 from .evaluate import Evaluation, evaluate
 from .methods import available_methods, create, load_model, method_class
-from .train import History, TrainingDiverged, warmup
+from .train import History, ModelFileError, TrainingDiverged, warmup
 
 __version__ = "0.1.0"
-__all__ = ["ZSLData", "ZSLDataError", "datasets", "metrics", "create", "available_methods", "load_model",
-           "method_class", "evaluate", "Evaluation", "History", "TrainingDiverged", "warmup", "__version__"]
+__all__ = ["ZSLData", "ZSLDataError", "ModelFileError", "datasets", "metrics", "create", "available_methods",
+           "load_model", "method_class", "evaluate", "Evaluation", "History", "TrainingDiverged", "warmup",
+           "__version__"]

@@ -21,15 +21,18 @@ import os
 import random
 import time
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from .data.core import ZSLDataError
+
 __all__ = ["resolve_device", "seed_everything", "warmup", "History", "Trainer", "TrainingDiverged",
-           "atomic_save", "rng_state", "set_rng_state", "set_fast_path", "fast_path_enabled", "adam",
-           "batches_per_epoch"]
+           "atomic_save", "read_zslkit_file", "to_plain", "ModelFileError", "FILE_FORMAT", "rng_state",
+           "set_rng_state", "set_fast_path", "fast_path_enabled", "adam", "batches_per_epoch"]
 
 # The fast path: fused Adam (one kernel per step instead of a loop over parameters; on the CPU
 # too, where this torch has it) and, on CUDA, TF32 matmuls. It changes results only at the level
@@ -96,18 +99,29 @@ def seed_everything(seed: int) -> None:
 
 
 def rng_state() -> dict:
-    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    """The state of every random generator, as plain data a checkpoint can hold (see `to_plain`):
+    python's is a tuple of ints, numpy's key becomes an int64 tensor (torch < 2.3 has no uint32),
+    torch's are uint8 tensors."""
+    numpy = np.random.get_state(legacy=False)
+    numpy["state"] = {"key": torch.from_numpy(numpy["state"]["key"].astype(np.int64)),
+                      "pos": int(numpy["state"]["pos"])}
+    state = {"python": random.getstate(), "numpy": numpy, "torch": torch.get_rng_state()}
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
 
 
 def set_rng_state(state: dict) -> None:
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
-    torch.set_rng_state(state["torch"])
+    """Restore the generators from `rng_state`'s plain data (torch's states on the CPU, wherever
+    the checkpoint was mapped)."""
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    numpy = state["numpy"]
+    key = np.asarray(numpy["state"]["key"].cpu(), dtype=np.uint32)
+    np.random.set_state({**numpy, "state": {"key": key, "pos": numpy["state"]["pos"]}})
+    torch.set_rng_state(state["torch"].cpu())
     if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
+        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
 
 
 def batches_per_epoch(n: int, batch_size: int) -> int:
@@ -178,13 +192,107 @@ class History:
         return f"History(epochs={self.epochs_completed}, stopped={self.stopped!r}, last={last})"
 
 
-def atomic_save(obj, path) -> None:
-    """``torch.save`` to a temporary file in the same folder, then rename: never a half-written file."""
+# -- files ---------------------------------------------------------------------------------------
+# A .pt file written by plain `torch.save` is a pickle, and unpickling can run any code the file
+# names: a shared model or checkpoint could do anything on the machine that opens it. zslkit
+# therefore writes only plain data (tensors, numbers, strings, lists, tuples, dicts) and reads
+# with ``torch.load(weights_only=True)``, whose unpickler builds those types and refuses any other.
+# Every file carries its format and kind, so a foreign or outdated file gets a clear error.
+
+#: the version of the file layout; raise it when what `save` or a checkpoint holds changes
+FILE_FORMAT = 2
+
+#: what each kind of file is, and how to use one given in the wrong place
+_KINDS = {"model": ("model file", "load it with zslkit.load_model(path)"),
+          "checkpoint": ("checkpoint file", "continue training from it with fit(..., resume=path)")}
+
+
+class ModelFileError(ZSLDataError):
+    """A model or checkpoint file that zslkit cannot (or will not) read; the message names the file."""
+
+
+def to_plain(obj, where: str = "the file"):
+    """``obj`` as data the weights-only loader accepts, or a TypeError naming what is not.
+
+    Tensors, None, bools, numbers, strings, lists, tuples and dicts pass (dicts keep their
+    ``OrderedDict`` type and the layer versions that `nn.Module.state_dict` attaches). Numpy
+    scalars become Python numbers and numpy arrays become tensors of the same dtype: a reader that
+    wants the array back calls ``.numpy()``. Anything else (a class instance, a function) is
+    refused here, when writing, so it never has to be unpickled when reading.
+    """
+    if obj is None or isinstance(obj, (bool, int, float, str, torch.Tensor)):
+        return obj
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        try:
+            return torch.from_numpy(np.ascontiguousarray(obj))
+        except TypeError:
+            raise TypeError(f"cannot write the {obj.dtype} array at {where} to a zslkit file.") from None
+    if type(obj) in (dict, OrderedDict):
+        out = type(obj)((k, to_plain(v, f"{where}[{k!r}]")) for k, v in obj.items())
+        if hasattr(obj, "_metadata"):
+            out._metadata = to_plain(obj._metadata, f"{where}._metadata")
+        return out
+    if type(obj) in (list, tuple):
+        return type(obj)(to_plain(v, f"{where}[{i}]") for i, v in enumerate(obj))
+    raise TypeError(f"cannot write a {type(obj).__name__} (at {where}) to a zslkit file: files hold only "
+                    "tensors, numbers, strings, lists and dicts, so that reading one never runs code.")
+
+
+def atomic_save(obj: dict, path, kind: str) -> None:
+    """Write ``obj`` (a dict of plain data, see `to_plain`) as a zslkit ``kind`` file
+    (``"model"`` or ``"checkpoint"``) stamped with `FILE_FORMAT`: ``torch.save`` to a temporary
+    file in the same folder, then rename, so there is never a half-written file."""
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be one of {sorted(_KINDS)}, got {kind!r}.")
+    blob = to_plain({"zslkit_format": FILE_FORMAT, "kind": kind, **obj})
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    torch.save(obj, tmp)
+    torch.save(blob, tmp)
     os.replace(tmp, path)
+
+
+def read_zslkit_file(path, kind: str, map_location="cpu") -> dict:
+    """Read a file written by `atomic_save`, without running anything in it.
+
+    Raises FileNotFoundError when there is no file, and `ModelFileError` (one sentence naming the
+    file) when it is not a zslkit file of this ``kind`` and `FILE_FORMAT`: a pickle of arbitrary
+    objects, a truncated or empty file, random bytes, another program's tensors, a file of an
+    older or newer zslkit, or a checkpoint given where a model is expected (and vice versa).
+    """
+    from . import __version__
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no zslkit {kind} file at {path}")
+    what = _KINDS[kind][0]
+    try:
+        with warnings.catch_warnings():  # a foreign pickle's protocol is no news: it gets the error below
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            blob = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # UnpicklingError, RuntimeError, EOFError, zipfile errors ...: all mean "not ours"
+        raise ModelFileError(
+            f"{path} is not a zslkit {what}, or was written by an incompatible version of zslkit: it does not "
+            f"read as plain tensors and data ({type(exc).__name__}). zslkit never unpickles other objects, so "
+            "nothing in the file was run.") from None
+    fmt = blob.get("zslkit_format") if isinstance(blob, dict) else None
+    if fmt is None:
+        raise ModelFileError(f"{path} is not a zslkit {what}: it holds tensors or data but no 'zslkit_format' "
+                             "entry (files of zslkit before format 2 have none: retrain and save again).")
+    if not (type(fmt) is int and fmt == FILE_FORMAT):
+        advice = "upgrade zslkit to read it" if type(fmt) is int and fmt > FILE_FORMAT else \
+            "retrain with this zslkit and save again"
+        raise ModelFileError(f"{path} was written in zslkit file format {fmt!r}; this zslkit ({__version__}) reads "
+                             f"format {FILE_FORMAT}: {advice}.")
+    found = blob.get("kind")
+    if found != kind:
+        if isinstance(found, str) and found in _KINDS:
+            name, use = _KINDS[found]
+            raise ModelFileError(f"{path} is a zslkit {name}, not a {what}: {use}.")
+        raise ModelFileError(f"{path} is not a zslkit {what}: its kind is {found!r}.")
+    return blob
 
 
 class Trainer:
@@ -241,8 +349,8 @@ class Trainer:
         return copy.deepcopy(self.method.state_dict())
 
     def save_checkpoint(self, history: History, path=None) -> None:
-        atomic_save({"trainer_state": self.method.state_dict(), "history": history.as_dict(), "rng": rng_state()},
-                    path or self.checkpoint)
+        atomic_save({"method": getattr(self.method, "key", ""), "trainer_state": self.method.state_dict(),
+                     "history": history.as_dict(), "rng": rng_state()}, path or self.checkpoint, "checkpoint")
 
     def fit(self, epochs: int, history: History | None = None, start_epoch: int = 0) -> History:
         """Train from ``start_epoch`` up to ``epochs``; returns the (extended) history.

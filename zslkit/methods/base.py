@@ -21,15 +21,14 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
 from ..data.core import ZSLData, ZSLDataError
-from ..train import (History, Trainer, adam, atomic_save, batches_per_epoch, configure_device, resolve_device,
-                     seed_everything, set_rng_state)
+from ..train import (History, ModelFileError, Trainer, adam, atomic_save, batches_per_epoch, configure_device,
+                     read_zslkit_file, resolve_device, seed_everything, set_rng_state)
 
 __all__ = ["Method", "NeuralMethod", "Problem", "register", "create", "available_methods", "load_model",
            "method_class", "FeatureScaler"]
@@ -78,13 +77,18 @@ def create(key: str, preset: str | None = None, **hyperparameters) -> "Method":
 
 
 def load_model(path) -> "Method":
-    """Load a model written by ``model.save(path)`` (on the CPU; ``model.to("cuda")`` to move it)."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no saved model at {path}")
-    blob = torch.load(path, map_location="cpu", weights_only=False)
-    model = method_class(blob["key"])(**blob["config"])
-    model._restore(blob)
+    """Load a model written by ``model.save(path)`` (on the CPU; ``model.to("cuda")`` to move it).
+
+    The file is read as plain tensors and data, never unpickled, so a model someone hands you
+    cannot run code; anything that is not a zslkit model of this version raises `ModelFileError`.
+    """
+    blob = read_zslkit_file(path, "model")
+    try:
+        model = method_class(blob["key"])(**blob["config"])
+        model._restore(blob)
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:  # its contents do not fit the method
+        raise ModelFileError(f"{path} is a zslkit model file but does not fit this zslkit's methods "
+                             f"({type(exc).__name__}: {exc}).") from None
     return model
 
 
@@ -96,6 +100,12 @@ class FeatureScaler:
     kind: str = "minmax"
     low: np.ndarray | None = None
     scale: np.ndarray | None = None
+
+    @classmethod
+    def from_saved(cls, d: dict) -> "FeatureScaler":
+        """The scaler ``dataclasses.asdict(scaler)`` saved (its arrays were written as tensors)."""
+        low, scale = (None if d[k] is None else np.asarray(d[k]) for k in ("low", "scale"))
+        return cls(d["kind"], low, scale)
 
     def fit(self, X: np.ndarray) -> "FeatureScaler":
         if self.kind not in ("minmax", "l2", "none"):
@@ -313,10 +323,16 @@ class NeuralMethod(Method):
         self.device_ = problem.device
         history, start = History(), 0
         if resume is not None:
-            ck = torch.load(resume, map_location=problem.device, weights_only=False)
-            self.load_state_dict(ck["trainer_state"])
-            history = History.from_dict(ck["history"])
-            set_rng_state(ck["rng"])
+            ck = read_zslkit_file(resume, "checkpoint", map_location=problem.device)
+            if ck.get("method") != self.key:
+                raise ModelFileError(f"{resume} is a checkpoint of {ck.get('method')!r}, not of {self.key!r}.")
+            try:
+                self.load_state_dict(ck["trainer_state"])
+                history = History.from_dict(ck["history"])
+                set_rng_state(ck["rng"])
+            except (KeyError, TypeError, ValueError, RuntimeError) as exc:  # other networks, or a damaged file
+                raise ModelFileError(f"{resume} is a zslkit checkpoint but does not fit this {self.key} model "
+                                     f"and data ({type(exc).__name__}: {exc}).") from None
             start = history.epochs_completed
         self.modules_.train()
         scale = 1.0
@@ -372,10 +388,10 @@ class NeuralMethod(Method):
                      "unseen": self.unseen_.cpu(), "feature_dim": self.feature_dim_,
                      "scaler": dataclasses.asdict(self.scaler_),
                      "state": {k: v for k, v in self.state_dict().items() if k != "optimizers"},
-                     "history": self.history_.as_dict()}, path)
+                     "history": self.history_.as_dict()}, path, "model")
 
     def _restore(self, blob: dict) -> None:
-        self.scaler_ = FeatureScaler(**blob["scaler"])
+        self.scaler_ = FeatureScaler.from_saved(blob["scaler"])
         problem = Problem(class_embeddings=blob["class_embeddings"], seen=blob["seen"], unseen=blob["unseen"],
                           feature_dim=blob["feature_dim"], device=torch.device("cpu"))
         self.device_ = problem.device

@@ -143,11 +143,12 @@ class ESZSL(Method):
         self._check_fitted()
         atomic_save({"key": self.key, "config": dataclasses.asdict(self.config), "V": self.V_,
                      "gamma": self.gamma_, "lambda": self.lambda_, "class_embeddings": self.class_embeddings_,
-                     "scaler": dataclasses.asdict(self.scaler_), "history": self.history_.as_dict()}, path)
+                     "scaler": dataclasses.asdict(self.scaler_), "history": self.history_.as_dict()}, path, "model")
 
     def _restore(self, blob: dict) -> None:
-        self.V_, self.gamma_, self.lambda_ = blob["V"], blob["gamma"], blob["lambda"]
-        self.class_embeddings_ = blob["class_embeddings"]
-        self.scaler_ = FeatureScaler(**blob["scaler"])
+        # the arrays were written as tensors of the same dtype (`zslkit.train.to_plain`)
+        self.V_, self.gamma_, self.lambda_ = blob["V"].numpy(), blob["gamma"], blob["lambda"]
+        self.class_embeddings_ = blob["class_embeddings"].numpy()
+        self.scaler_ = FeatureScaler.from_saved(blob["scaler"])
         self.feature_dim_, self.n_classes_ = self.V_.shape[0], self.class_embeddings_.shape[0]
         self.history_, self.fitted_ = History.from_dict(blob["history"]), True
