@@ -43,3 +43,22 @@ def test_fixed_regularisers_skip_selection(digits):
     m = zslkit.create("eszsl", gamma=1.0, lambda_=1.0)
     h = m.fit(digits, progress=False)
     assert "validation" not in h.extra and m.gamma_ == 1.0
+
+
+def test_xian2018_selection_uses_zsl_accuracy_on_the_one_validation_split(digits):
+    """The protocol behind the published ESZSL rows: γ, λ by validation ZSL accuracy, one split."""
+    from zslkit.metrics import zsl_accuracy
+    m = zslkit.create("eszsl", preset="xian2018")
+    h = m.fit(digits, progress=False)
+    best = max(h.extra["validation"], key=lambda r: r["zsl"])
+    assert (m.gamma_, m.lambda_) == (best["gamma"], best["lambda"])
+    val = digits.validation_view()
+    refit = zslkit.create("eszsl", gamma=best["gamma"], lambda_=best["lambda"])
+    refit.fit(val, progress=False)
+    assert zsl_accuracy(refit.scores(val.X("test_unseen")), val.y("test_unseen"), val.unseen_classes) \
+        == pytest.approx(best["zsl"])
+
+
+def test_unknown_selection_criterion_is_named(digits):
+    with pytest.raises(ValueError, match="select_by"):
+        zslkit.create("eszsl", select_by="accuracy").fit(digits, progress=False)

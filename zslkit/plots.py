@@ -17,6 +17,7 @@ similarity_heatmap         cosine similarity between class embeddings
 ap_per_class               retrieval AP of every unseen class, per model (mAP in the legend)
 retrieval_ranking          the top of one query's ranking, relevant items coloured
 image_grid                 small grey-level images (e.g. the retrieved ``digits``)
+critter_grid               rendered `critters` images, one row per class, unseen classes marked
 seed_boxplot               box plots of metrics over seeds, per model
 sweep_plot                 metrics against one hyperparameter's value
 bar_chart                  one bar per label (e.g. seconds per run), mean ± s.d.
@@ -35,7 +36,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 __all__ = ["loss_curves", "warmup_schedules", "suh_bars", "seen_unseen_curves", "project_2d", "embedding_view",
-           "attribute_heatmap", "similarity_heatmap", "ap_per_class", "retrieval_ranking", "image_grid",
+           "attribute_heatmap", "similarity_heatmap", "ap_per_class", "retrieval_ranking", "image_grid", "critter_grid",
            "seed_boxplot", "sweep_plot", "bar_chart", "results_table", "summarize", "umap_available",
            "METHOD_COLORS", "color_of"]
 
@@ -549,3 +550,40 @@ def image_grid(images, titles=None, correct=None, ncols: int = 10, title: str | 
         for ann, ok in zip(fig.layout.annotations, correct):
             ann.font = dict(color="#2ca02c" if ok else "#d62728", size=12)
     return _layout(fig, title, height=nrows * size + 80, width=ncols * size + 80)
+
+
+def critter_grid(data, classes=None, per_class: int = 8, split: str | None = None, seed: int = 0,
+                 pixels: int = 72) -> go.Figure:
+    """Rendered `critters` images: one row per class, its name (and "unseen") on the left.
+
+    data : a `critters` `ZSLData` (images are re-rendered from ``data.info["seeds"]``).
+    classes : class indices or names (default: 4 seen and 4 unseen classes).
+    split : draw images from this split only (default: any of the class's images).
+    One RGB mosaic in a single ``go.Image``, so row labels never overlap the pictures.
+    """
+    from .data.critters import images as render_images
+
+    names = list(data.class_names)
+    if classes is None:
+        classes = list(data.seen_classes[:4]) + list(data.unseen_classes[:4])
+    idx = [names.index(c) if isinstance(c, str) else int(c) for c in classes]
+    pool = np.arange(data.labels.size) if split is None else data._split(split)
+    rng = np.random.default_rng(seed)
+    rows, labels = [], []
+    for c in idx:
+        mine = pool[data.labels[pool] == c]
+        if mine.size == 0:
+            raise ValueError(f"class {names[c]!r} has no images{'' if split is None else f' in {split!r}'}.")
+        pick = np.sort(rng.choice(mine, size=min(per_class, mine.size), replace=False))
+        tiles = render_images(data, pick)
+        pad = np.full((per_class - len(pick),) + tiles.shape[1:], 255, dtype=np.uint8)
+        rows.append(np.concatenate(list(np.concatenate([tiles, pad])), axis=1))
+        unseen = c in set(data.unseen_classes.tolist())
+        labels.append(f"{names[c].replace('+', ' ')}{' (unseen)' if unseen else ''}")
+    mosaic = np.concatenate(rows, axis=0)
+    h = mosaic.shape[0] // len(idx)
+    fig = go.Figure(go.Image(z=mosaic, hoverinfo="skip"))
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(tickmode="array", tickvals=[h * (i + 0.5) for i in range(len(idx))], ticktext=labels)
+    fig = _layout(fig, None, height=int(len(idx) * pixels) + 40, width=int(per_class * pixels) + 190)
+    return fig.update_layout(margin=dict(l=170, r=10, t=20, b=10))

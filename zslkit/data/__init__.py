@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from .bundled import BENCHMARKS, ClassSemantics, bundled_data_dir, load_semantics
 from .core import ZSLData, ZSLDataError, derive_validation_split
+from .critters import load_critters
 from .digits import load_digits
 from .synthetic import benchmark_synthetic, make_synthetic
 from .xlsa17 import DOWNLOAD_HINT, default_data_dir, load_xlsa17
 
 __all__ = ["ZSLData", "ZSLDataError", "ClassSemantics", "load", "available", "load_xlsa17", "make_synthetic",
-           "load_semantics", "load_digits", "derive_validation_split", "default_data_dir", "bundled_data_dir"]
+           "load_semantics", "load_digits", "load_critters", "derive_validation_split", "default_data_dir", "bundled_data_dir"]
 
 
 def _registry() -> dict:
     reg = {
+        "critters": ("AWA2's 50 animals drawn procedurally (real AWA2 split and 85 predicates), 128-d CNN features",
+                     lambda **kw: load_critters(**kw)),
         "digits": ("REAL: scikit-learn's 8×8 handwritten digits with 13 drawn attributes; unseen 2, 5, 8",
                    lambda **kw: load_digits(**kw)),
         "synthetic": ("small synthetic dataset (20 classes, 5 unseen, 128-d features) for quick tests",
