@@ -89,7 +89,7 @@ Deviations from the paper
   2.2e-4) and budgets (40-80 epochs, 10 classifier epochs) to fit small, low-dimensional data on
   a CPU: with 64-512 feature dimensions instead of 2048 the summed reconstruction term is much
   smaller against KL and alignment, and with the paper's weights the latents collapse onto the
-  prior. Each choice and the validation numbers behind it are in the comment of `ACMR.presets`.
+  prior. Each choice and the validation numbers behind it are in results/selection/README.md.
 
 The VAE blocks are written here in a few lines; they match CADA-VAE's and could be shared with
 `zslkit.methods.cada_vae` later.
@@ -280,71 +280,6 @@ class ACMR(NeuralMethod):
     #: batches per epoch of the validation problem, so each preset keeps the validated number of
     #: updates: epochs = validated epochs x (validation train images / trainval images), with the
     #: warm-ups scaled alike.
-    _small = dict(hidden_x_enc=256, hidden_x_dec=256, hidden_a_enc=128, hidden_a_dec=64, lr_vae=1e-3,
-                  lr_iem=2.2e-4, alpha=0.05, epochs=40, alpha_epochs=(0, 37), beta_epochs=(3, 9),
-                  lambda_epochs=(0, 7), cls_epochs=10, latents_per_seen_class=200)
-    presets = {
-        # tiny budget for tests and ZSLKIT_QUICK notebooks (digits' weights, narrow layers)
-        "quick": dict(_small, hidden_x_enc=64, hidden_x_dec=64, hidden_a_enc=32, hidden_a_dec=32, epochs=10,
-                      alpha_epochs=(0, 9), beta_epochs=(1, 4), lambda_epochs=(0, 3), beta=0.5, lambda_=5.0,
-                      latents_per_seen_class=50, latents_per_unseen_class=100, cls_epochs=3),
-        # 40 epochs = 800 updates on trainval = 70 epochs of the validation problem (11 batches).
-        # Six class-disjoint folds inside trainval ({4,9} = the official one, {0,6}, {1,7}, {3,4},
-        # {6,9}, {0,3}; seed 0), mean validation H at 70 epochs: 0.596 (official fold 0.840); λ 1
-        # 0.584, λ 20 0.553, α 0.02 0.517, 920 unseen latents 0.575, attribute widths 32/32 0.545,
-        # no VSA 0.584, the code's reparameterisation 0.331; 40 / 22 epochs 0.551 / 0.476; ESZSL
-        # 0.411. Official fold alone at 40 epochs, seeds 0-2: 0.787 ± 0.023 (λ 1 0.786, λ 20 0.769,
-        # α 0.1 0.757); the paper's α, β: 0.00 (collapsed latents).
-        # 5 folds of `zslkit.select.grid_search` (seed 0), unseen latents 460 / 1000 / 2000: mean
-        # validation H 0.626 / 0.587 / 0.571 → 460 confirmed.
-        # With `cross_validate` giving each fold the refit's updates (results/selection/), the
-        # schedule and its warm-ups scaled alike: 40 epochs 0.567 ± 0.228, 20: 0.603 ± 0.182,
-        # 10: 0.592; at 40, classifier epochs 3 / 5: 0.482 / 0.543 → 20 epochs.
-        "digits": dict(_small, beta=0.5, lambda_=5.0, latents_per_unseen_class=460, epochs=20, alpha_epochs=(0, 18.5),
-                       beta_epochs=(1.5, 4.5), lambda_epochs=(0, 3.5)),
-        # validation H 0.691 ± 0.034 at 80 epochs (9 batches each = 720 updates; 51 epochs of
-        # trainval's 14 batches); β 0.25: 0.666; λ 20: 0.680; 40 epochs: 0.391, β ≥ 1 at 40
-        # epochs: 0.00, the latents collapse; ESZSL on the same validation problem: 0.635
-        "synthetic": dict(_small, beta=0.5, lambda_=5.0, epochs=51, alpha_epochs=(0, 47), beta_epochs=(3, 11),
-                          lambda_epochs=(0, 9), latents_per_unseen_class=480),
-        # Validated at 40 epochs of the validation problem (41 batches = 1640 updates), refitted
-        # for 22 epochs of trainval's 76 batches (1672 updates). Validation H 0.509 (λ 290; seeds
-        # 0, 1: 0.503 ± 0.040, seed 2: 0.521). Seeds 0, 1: λ 70 0.480 (seed 2: 0.431), λ 150 0.461,
-        # β 1 0.432, 25 / 80 epochs 0.205 (S 0.16, U 0.30) / 0.403 (S 0.98, U 0.25), widths
-        # 512/512/256/128 0.474. Seed 0 at λ 70 with 100/200 latents: 0.536; β 4 0.289, α 0.1 0.354,
-        # α 0.02 0.535, λ 30 0.482, λ 150 0.545, unscaled VSA 0.482. Final classifier on fixed λ-70
-        # models (seeds 0, 1): 200/480 latents 0.480, 200/200 0.345, 200/960 0.448 (5 / 20
-        # classifier epochs 0.409 / 0.444), 200/480 for 30 epochs 0.441. ESZSL here: 0.143.
-        # Then 5 class-disjoint folds (`zslkit.select.grid_search`, seed 0; fold 0 = the split
-        # above), mean validation H: β 2 / 0.5 with 480 unseen latents 0.355 / 0.395, with 1000:
-        # 0.312 / 0.414 (ESZSL's chosen γ, λ on the same folds: 0.305) → β 0.5, 1000 latents. Then twice the
-        # schedule on the folds (44 epochs × 41 batches = 1804 updates, warm-ups stretched
-        # alike): 0.521 ± 0.073. Budgets transfer in UPDATES, not epochs: trainval has 76
-        # batches per epoch, so 1804 updates are 24 epochs here (warm-ups scaled by 24/44).
-        # (Refitting for 44 epochs = 3344 updates, a budget never validated, gave test H
-        # 25.7 ± 7.2 — a mistake made and measured on 2026-11-23, not a selection.)
-        # Then with `cross_validate` matching updates itself (results/selection/): this schedule
-        # 0.510 ± 0.045; half of it 0.402, twice 0.113 (U collapses to 0.06); 500 / 2000 unseen
-        # latents 0.504 / 0.507; β 2 0.467; classifier epochs 3 / 5 / 20: 0.525 / 0.524 / 0.498
-        # (10: 0.510) → 3 classifier epochs. Ablations at that setting (a diagnostic; the preset
-        # keeps both modules, which make ACMR): no IEM 0.541, no VSA 0.224, neither ("Dual-VAE")
-        # 0.441.
-        "awa2-synthetic": dict(_small, beta=0.5, lambda_=290.0, epochs=24, alpha_epochs=(0, 22), beta_epochs=(2, 5),
-                               lambda_epochs=(0, 4), latents_per_unseen_class=1000, cls_epochs=3),
-        "CUB": dict(hidden_x_dec=1665, alpha=2.555, alpha_epochs=(0, 93), beta=8.21, beta_epochs=(7, 22),
-                    lambda_=310.5, lambda_epochs=(0, 21), latents_per_unseen_class=390, cls_epochs=50),
-        "SUN": dict(hidden_x_dec=1660, alpha=2.455, alpha_epochs=(0, 93), beta=10.1, beta_epochs=(7, 22),
-                    lambda_=305.555, lambda_epochs=(0, 22), latents_per_unseen_class=410, cls_epochs=50),
-        "AWA1": dict(hidden_x_dec=1680, alpha=7 / 3, alpha_epochs=(0, 93), beta=8.11, beta_epochs=(6, 23),
-                     lambda_=290.13, lambda_epochs=(0, 16), latents_per_unseen_class=460, cls_epochs=50),
-        # λ: 80.5 (the code's older value, inside the paper's 70-90 sweep); the current code has 100.5
-        "AWA2": dict(hidden_x_dec=1680, alpha=3.554, alpha_epochs=(0, 93), beta=12.0, beta_epochs=(6, 22),
-                     lambda_=80.5, lambda_epochs=(0, 19), latents_per_unseen_class=480, cls_epochs=300),
-        # no published settings: AWA1's (unverified)
-        "APY": dict(hidden_x_dec=1680, alpha=7 / 3, alpha_epochs=(0, 93), beta=8.11, beta_epochs=(6, 23),
-                    lambda_=290.13, lambda_epochs=(0, 16), latents_per_unseen_class=460, cls_epochs=50),
-    }
-    del _small
 
     # -- networks and optimiser ----------------------------------------------------------------
     def setup(self, problem) -> None:

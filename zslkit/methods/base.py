@@ -152,13 +152,22 @@ class Problem:
         return self.class_embeddings.shape[1]
 
 
+class _PresetsOfMethod:
+    """``Method.presets``: preset name → overrides, read from the one table ``zslkit/presets.toml``."""
+
+    def __get__(self, instance, owner) -> dict:
+        from ..presets import presets_of
+        return presets_of(owner.key)
+
+
 class Method:
     """Base of every method: hyperparameters in ``self.config`` (a dataclass of the paper's defaults)."""
 
     key: str = ""
     Config: type = None
-    #: dataset name -> hyperparameter overrides, each documented in the method module
-    presets: dict = {}
+    #: preset name (a dataset such as ``"digits"``, ``"AWA2"``, or ``"quick"``) -> overrides of the
+    #: paper's defaults, from ``zslkit/presets.toml`` (each with its provenance)
+    presets = _PresetsOfMethod()
 
     def __init__(self, preset: str | None = None, **hyperparameters):
         base = {}

@@ -45,40 +45,13 @@ Quirks of the reference code (documented, not reproduced by default)
   class in file order; MinMax scaling was (in early versions) re-fitted on each test split; VAE
   batches are drawn independently (with replacement across batches) rather than by epoch.
 
-Presets and model selection
----------------------------
-The reference hyperparameters were tuned for 2048-d ResNet features and AWA2's ~470 batches per
-epoch. Every term is a SUM: the reconstruction terms grow with the feature dimension d, the KL
-and alignment terms do not, so on low-dimensional features β = 0.25 is relatively d/2048 times
-stronger and most latent dimensions collapse to the prior (log σ² ≈ 0): noisy classifier
-latents, poor H. The small-data presets therefore scale β by d/2048 and raise the learning rate
-(digits has 20 batches per epoch, ~25× fewer updates than AWA2). Everything was chosen on the
-class-disjoint validation split inside trainval (`validation_curve`; H of the validation
-problem, seed 0 unless "3 seeds" is said, at the best classifier-epoch count):
-
-- ``digits`` (validation classes 4, 9): reference defaults 0.588; ``reference-code``
-  reparameterisation 0.896 (3 seeds: 0.814 at 30 classifier epochs, the most tried); hidden
-  sizes ÷4: 0.263; lr 1e-3: 0.815; lr 1e-3 with β = 0.25·64/2048 = 0.0078: 0.877, 3 seeds 0.849
-  at 10 classifier epochs (3: 0.679, 5: 0.782, 15: 0.804, 20: 0.733, 30: 0.682). Full
-  architecture, 100 epochs. On 5 folds with the refit's updates, 50 epochs (warm-ups halved)
-  edged out 100 (0.605 vs 0.598): the preset trains 50.
-- ``awa2-synthetic`` (8 validation classes; 40 epochs with the warm-ups compressed ×0.4 to fit
-  the CPU budget; lr 5e-4 unless said): β = 0.25 0.264 (hidden ÷2: 0.243); hidden ÷2 with ``reference-code`` 0.445;
-  hidden ÷2 with β = 0.25·512/2048 = 0.0625: 0.481 (β = 0.01: 0.390); full hidden, β 0.0625,
-  lr 5e-4: 0.506; hidden ÷2, β 0.0625, lr 1e-3: 0.502, 3 seeds 0.432 at 5 classifier epochs
-  (3: 0.401, 10: 0.387, 15: 0.354, 20: 0.338, 30: 0.334) (hidden ÷2 halves the time at equal
-  validation H). Then, on the mean of 5 class-disjoint folds (`zslkit.select`), β 0.0156 beat
-  0.0625 (0.505 vs 0.490): the preset uses β = 0.0156 (numbers beside ``presets``). Those
-  folds had about half the refit's updates; with the updates matched, 10 epochs (warm-ups
-  compressed ×0.1) beat 20 and 40 (0.523, 0.517, 0.477): the preset trains 10 epochs.
-- ``synthetic``: reference defaults 0.000 (every image called unseen); β = 0.25, lr 1e-3:
-  0.492; β = 0.25·128/2048 = 0.0156, lr 1e-3: 3 seeds 0.668 at 5 classifier epochs (3: 0.611,
-  10: 0.656, 15: 0.593, 20: 0.554, 30: 0.553).
-- ``quick``: a tiny budget for tests and ``ZSLKIT_QUICK=1`` notebooks (hidden layers of 256, 20
-  epochs, batch 25, lr 3e-3): digits validation H 0.779 (seed 0).
-- ``CUB``/``SUN``/``AWA1``/``AWA2``: the reference code's hyperparameters (the same on every
-  dataset) and its GZSL classifier epochs; ``APY``: no reference values, AWA2's (unverified).
-  The default config is the reference's with AWA2's 29 classifier epochs.
+Presets
+-------
+Dataset presets are data: ``zslkit/presets.toml`` (method × dataset → hyperparameters, one line
+of provenance each); every setting tried when choosing them is in ``results/selection/README.md``.
+The reference hyperparameters were tuned for 2048-d ResNet features and ~470 batches per epoch.
+Every term is a SUM, so on low-dimensional features the KL and alignment terms are relatively
+stronger: the small-data presets scale β by about d/2048 and raise the learning rate.
 
 Deviations from the paper
 -------------------------
@@ -211,43 +184,6 @@ class CADAVAE(NeuralMethod):
 
     Config = CADAVAEConfig
     feature_scaling = "minmax"
-    presets = {
-        # tiny budget (tests, ZSLKIT_QUICK=1 notebooks): hidden layers of 256, 20 epochs with the
-        # warm-ups compressed into them, batch 25, lr 3e-3, fewer classifier latents.
-        # digits validation H (seed 0): 0.779 (same with batch 50: 0.584; 30 epochs, lr 2e-3: 0.738)
-        "quick": dict(epochs=20, beta_end=19, gamma_start=4, gamma_end=15, delta_start=1, delta_end=4,
-                      image_encoder_hidden=256, image_decoder_hidden=256, attribute_encoder_hidden=256,
-                      attribute_decoder_hidden=256, lr=3e-3, beta=0.0156, batch_size=25, seen_samples=100,
-                      unseen_samples=200, classifier_epochs=10),
-        # validation H, 3 seeds: 0.849 (reference defaults, seed 0: 0.588); see "Presets" above.
-        # Then 5 class-disjoint folds, each given the refit's updates (results/selection/):
-        # 100 epochs 0.598 ± 0.228, 50 (warm-ups halved) 0.605 ± 0.257 → 50 epochs.
-        "digits": dict(lr=1e-3, beta=0.0078, classifier_epochs=10, epochs=50, beta_end=46.5, gamma_start=10.5,
-                       gamma_end=37.5, delta_start=3, delta_end=11),
-        # validation H, 3 seeds: 0.668 (β 0.25, seed 0: 0.492)
-        "synthetic": dict(lr=1e-3, beta=0.0156, classifier_epochs=5),
-        # validation H, 3 seeds: 0.432 (β 0.25, seed 0: 0.264); 40 epochs, hidden sizes halved.
-        # Then 5 class-disjoint folds (`zslkit.select.grid_search`, seed 0), mean validation H:
-        # β 0.0625: 0.490 (latent 128: 0.449), β 0.0156: 0.505 (latent 128: 0.471); with
-        # β 0.0625: 800 unseen latents 0.451, 20 classifier epochs 0.386 (800: 0.390) → β 0.0156.
-        # Those folds trained 40 epochs on ~54 % of trainval: about half the refit's updates.
-        # With each fold given the refit's updates (`cross_validate`'s default since; script and
-        # JSON in results/selection/), the schedule with the warm-ups compressed alike:
-        # 40 epochs 0.477 ± 0.048, 20: 0.517 ± 0.037, 10: 0.523 ± 0.009, 5: 0.155 (collapses to
-        # unseen); at 10 epochs: 3 classifier epochs 0.490, 10: 0.434, 800 unseen latents 0.503;
-        # at 20: 800 unseen latents 0.486 → 10 epochs.
-        "awa2-synthetic": dict(epochs=10, beta_end=9.25, gamma_start=2, gamma_end=7.5, delta_start=0.5, delta_end=2.25,
-                               image_encoder_hidden=780, image_decoder_hidden=830, attribute_encoder_hidden=725,
-                               attribute_decoder_hidden=332, lr=1e-3, beta=0.0156, classifier_epochs=5),
-        # the real xlsa17 benchmarks: the reference code's hyperparameters (the same for every
-        # dataset) and its GZSL classifier epochs
-        "CUB": dict(classifier_epochs=23),
-        "SUN": dict(classifier_epochs=21),
-        "AWA1": dict(classifier_epochs=33),
-        "AWA2": dict(classifier_epochs=29),
-        # no reference values: AWA2's classifier epochs (unverified choice)
-        "APY": dict(classifier_epochs=29),
-    }
 
     # -- building ----------------------------------------------------------------------------
     def setup(self, problem: Problem) -> None:

@@ -92,7 +92,6 @@ class _Solver:
 @register("eszsl")
 class ESZSL(Method):
     Config = ESZSLConfig
-    presets = {"digits": {}, "awa2-synthetic": {}, "synthetic": {}, "xian2018": {"select_by": "zsl", "folds": 1}}
 
     def fit(self, data: ZSLData, epochs=None, seed: int = 0, device="auto", progress: bool = True, **_) -> History:
         """Select γ, λ on the validation split (unless given), then solve on trainval."""

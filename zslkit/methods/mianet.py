@@ -31,15 +31,13 @@ with the embedders fixed, then (Eq. 7) one Adam step of the embedders on
 L_orf + α·L_ors + β·L_rec − γ·L_dis with the discriminator fixed. Scores are the cosines between
 the image latent and every class latent.
 
-Model selection
----------------
+Presets
+-------
+Dataset presets are data: ``zslkit/presets.toml`` (method × dataset → hyperparameters, one line
+of provenance each); every setting tried when choosing them is in ``results/selection/README.md``.
 The paper gives α, β, γ, the batch size, the learning rate and z = 2(s+u), but no number of
-epochs. Everything a preset changes was chosen by the mean validation H over seeds 0, 1, 2
-(`ZSLData.validation_view`: a class-disjoint split inside trainval; never the test splits);
-the numbers are in the comments of `presets`. On the bundled data the validation split prefers
-a latent SMALLER than the number of classes (``latent_factor=0.5``): with z = 2(s+u) the
-orthogonality terms make the unseen class latents nearly orthogonal to everything the visual
-embedder was trained to hit, and almost every unseen image goes to a seen class.
+epochs. On the bundled data the validation folds prefer a latent smaller than the number of
+classes (``latent_factor=0.5``).
 
 What to expect
 --------------
@@ -74,7 +72,7 @@ Deviations from the paper
 - Optimiser: Adam (lr 1e-4, betas (0.9, 0.999)) for both players; the paper gives the learning
   rate but not the optimiser. The default of 100 epochs comes from the awa2-synthetic validation
   split; it has not been validated on the real features (not available here).
-- Presets for the bundled data (validation-chosen, see `presets`): hidden layer 512 (the
+- Presets for the bundled data (validation-chosen, see zslkit/presets.toml): hidden layer 512 (the
   features are 64-/128-/512-d, not 2048-d), z = 0.5·(s+u) instead of 2·(s+u), and batch 64 on
   the small datasets (with 300, an epoch of the digits validation problem is a single step).
   The real-benchmark presets keep the paper's 2048, 2·(s+u) and 300.
@@ -204,42 +202,6 @@ class MIANet(NeuralMethod):
 
     Config = MIANetConfig
     feature_scaling = "minmax"
-    presets = {
-        # Tiny budget for the tests and ZSLKIT_QUICK=1 notebooks: digits validation H
-        # 0.335 ± 0.116 (seeds 0-2) after 40 epochs; a full run on digits takes ~5-9 s on the CPU.
-        "quick": {"hidden_dim": 256, "latent_factor": 0.5, "batch_size": 64, "epochs": 40},
-        # digits validation H (mean ± s.d., seeds 0-2): this preset 0.452 ± 0.077 at 160 epochs
-        # (0.421 at 100, 0.438 at 200). latent_factor 1: best 0.237 (40 epochs); the paper's 2:
-        # best 0.313 (60). Batch 300 (1 step per validation epoch): lf 0.5 best 0.365 (150),
-        # lf 2 best 0.278 (375). ESZSL on the same validation problem: 0.803. Then 5 class-disjoint
-        # folds, each given the refit's updates (results/selection/): 160 epochs 0.350 ± 0.190,
-        # 80: 0.381 ± 0.192, 40: 0.309 → 80 epochs.
-        "digits": {"hidden_dim": 512, "latent_factor": 0.5, "batch_size": 64, "epochs": 80},
-        # synthetic validation H: this preset 0.307 ± 0.070 at 160 epochs (0.265 at 100, 0.306 at
-        # 200); latent_factor 2: best 0.288 (140). ESZSL on the same problem: 0.635.
-        "synthetic": {"hidden_dim": 512, "latent_factor": 0.5, "batch_size": 64, "epochs": 160},
-        # awa2-synthetic validation H: this preset 0.214 ± 0.093 at 100 epochs (0.190 at 80,
-        # 0.204 at 150, 0.205 at 200, 0.157 at 250). With z = 2(s+u): 0.09-0.10 (hidden 512 or
-        # 1024; alpha 0/0.01/1/10: <= 0.127; lr 3e-4: 0.094). latent_factor 1: 0.143 (80 epochs),
-        # 0.25: 0.204 (150). Hidden 2048: 0.217 (2.5x slower); 128: 0.173. gamma 0.1: 0.210;
-        # beta 0.03: 0.208; beta 0.1: collapses (all visual latents in one direction, H ~ 0);
-        # l2 features: 0.194; negatives "all": 0.100. ESZSL on the same problem: 0.143.
-        # Then 5 class-disjoint folds, each given the refit's number of updates (`zslkit.select`;
-        # results/selection/): 100 epochs 0.259 ± 0.078, 50: 0.268 ± 0.073, 25: 0.222; at 100:
-        # gamma 0.1 0.248, negatives "all" 0.192; at 50: alpha 100 0.268, beta 0.1 collapses
-        # (0.027) → 50 epochs (within the folds' spread of 100). ESZSL's chosen γ = λ = 0.1 on the same
-        # folds: 0.305 (earlier comments said 0.270; remeasured 2026-11-23).
-        "awa2-synthetic": {"hidden_dim": 512, "latent_factor": 0.5, "epochs": 50},
-        # The paper's values (§4.2: alpha 100 on SUN, 1000 elsewhere; beta = gamma = 0.01; batch
-        # 300; lr 1e-4; hidden 2048; z = 2(s+u)). Epochs are not in the paper and these presets
-        # were not validated (the real features are not available here): choose them on
-        # data.validation_view() before trusting them.
-        "AWA1": {"alpha": 1000.0, "beta": 0.01, "gamma": 0.01},
-        "AWA2": {"alpha": 1000.0, "beta": 0.01, "gamma": 0.01},
-        "CUB": {"alpha": 1000.0, "beta": 0.01, "gamma": 0.01},
-        "SUN": {"alpha": 100.0, "beta": 0.01, "gamma": 0.01},
-        "APY": {"alpha": 1000.0, "beta": 0.01, "gamma": 0.01},
-    }
 
     # -- networks and optimisers ------------------------------------------------------------
     def setup(self, problem: Problem) -> None:

@@ -64,17 +64,12 @@ Two things make the adversarial game work on features (found on the validation s
   whole along the critic's gradient (Adam follows that coherent direction whatever β's size)
   and classify every image alike (validation H ≈ 0); centred, β = 5 trains stably.
 
-What the validation split says about β on the bundled data
-----------------------------------------------------------
-With those two fixes the adversarial term does what Table 2 of the paper reports in part: it
-lowers the bias towards seen classes (U/ZSL rises) but it also blurs E's class structure
-(ZSL falls, as the paper's aPY and AWA U→U do). On the bundled features the second effect
-mostly wins: on `digits` the best validation H is at β = 0, the paper's "Cls. only" ablation,
-on the official fold and on the mean of 5 folds; on `awa2-synthetic` the official fold prefers
-β = 0 and the mean of 5 folds β = 0.5 by a margin within the spread over folds; the preset
-follows the 5-fold mean (numbers beside ``SPAEN.presets``). A small gain at best is what the
-paper's own argument predicts for features (see the first deviation): F(x) has no information
-E lacks. The full objective is one argument away (``beta=5``, or the real-benchmark presets).
+Presets
+-------
+Dataset presets are data: ``zslkit/presets.toml`` (method × dataset → hyperparameters, one line
+of provenance each); every setting tried when choosing them is in ``results/selection/README.md``.
+On the bundled data the validation folds have preferred β = 0 (the paper's "Cls. only" ablation)
+or a small β; the full objective is one argument away (``beta=5``, or the real-benchmark presets).
 
 Deviations from the paper
 -------------------------
@@ -232,54 +227,6 @@ class SPAEN(NeuralMethod):
 
     Config = SPAENConfig
     feature_scaling = "minmax"
-    presets = {
-        # A tiny budget for tests and ZSLKIT_QUICK=1 notebooks (digits in a few seconds); the
-        # digits settings below with fewer, smaller steps.
-        "quick": {"hidden": 64, "lr": 1e-3, "epochs": 40, "warmup_epochs": 1, "beta_warmup_epochs": 5,
-                  "lr_decay_epoch": 30, "gamma": 0.05, "beta": 0.0, "critic_steps": 2},
-        # digits — validation H (validation_view, mean ± s.d. over seeds 0, 1, 2), this schedule:
-        #   γ 0.2, no E output activation: β 0: 0.559 ± 0.059, β 0.5: 0.402 ± 0.150, β 5: 0.307 ± 0.209
-        #   γ 0.2 + E LeakyReLU: 0.637 ± 0.018 (γ 0.05 alone: 0.636 ± 0.074; γ 1: 0.458)
-        #   γ 0.05 + E LeakyReLU: β 0: 0.666 ± 0.021, β 0.05: 0.498 ± 0.218, β 0.5: 0.435 ± 0.067
-        #   (γ 0.02: 0.662 ± 0.047; "all" negatives 0.537; 64 hidden 0.552)     → β 0, γ 0.05
-        #   then, β 0, γ 0.05: 1024 hidden 0.713 ± 0.029 (the paper's width), "violating" 0.668,
-        #   dropout 0.2 / 0.7: 0.639 / 0.545, lr 1e-4: 0.639, 60 epochs: 0.694  → 1024 hidden
-        #   5 class-disjoint folds (`zslkit.select.grid_search`, seed 0), mean validation H:
-        #   β 0: 0.455 ± 0.309, β 0.5: 0.155, β 5: 0.153                        → β 0 confirmed
-        #   Those folds ran 150 epochs of the fold (57 % of trainval's images). With every fold
-        #   given the refit's updates (results/selection/), the schedule scaled alike: 150 epochs
-        #   0.304 ± 0.265, 75: 0.374 ± 0.230, 38: 0.443 ± 0.305, 19: 0.301   → 38 epochs
-        "digits": {"hidden": 1024, "lr": 1e-3, "epochs": 38, "warmup_epochs": 4, "beta_warmup_epochs": 8,
-                   "lr_decay_epoch": 25, "gamma": 0.05, "beta": 0.0},
-        # awa2-synthetic — validation H (seeds 0, 1, 2), this schedule, 256 hidden:
-        #   γ 0.2, no E output activation: β 0: 0.214, β 0.5: 0.274 ± 0.054 (β 1.5: 0.243, β 5:
-        #   0.148 ± 0.142, seeds 1, 2); + E LeakyReLU, β 0.5: 0.274 ± 0.054; γ 0.05, β 0.5: 0.233
-        #   γ 0.05 + E LeakyReLU: β 0: 0.435 ± 0.053, β 0.05: 0.305 ± 0.067, β 0.15: 0.265 ± 0.037,
-        #   β 0.5: 0.325 ± 0.061, β 0.5 with adversarial F: 0.237, β 5 with adversarial F: 0.192
-        #   (γ 0.02, β 0: 0.384 ± 0.068)                                       → β 0, γ 0.05
-        # lr 1e-3 with ×0.1 at epoch 35: without the decay validation H jumped between 0.01 and
-        # 0.23 from one epoch to the next.
-        #   Then 5 class-disjoint folds (`zslkit.select.grid_search`, seed 0; fold 0 = the split
-        #   above), mean validation H: β 0: 0.249 ± 0.076, β 0.5: 0.261 ± 0.099 → β 0.5 (the
-        #   difference is within the spread over folds; the rule is the better mean).
-        #   With each fold given the refit's updates (results/selection/): this schedule 0.247 ±
-        #   0.089, half of it 0.226, β 0 0.237 → kept. ESZSL's chosen γ = λ = 0.1 on the same
-        #   folds: 0.305 (earlier comments said 0.270; remeasured 2026-11-23).
-        "awa2-synthetic": {"hidden": 256, "lr": 1e-3, "epochs": 60, "warmup_epochs": 5, "beta_warmup_epochs": 10,
-                           "lr_decay_epoch": 35, "gamma": 0.05, "beta": 0.5},
-        # synthetic — the digits schedule; validation H (seeds 0, 1, 2): β 0: 0.303 ± 0.069,
-        # β 0.5: 0.286 ± 0.133                                                  → β 0
-        "synthetic": {"hidden": 256, "lr": 1e-3, "epochs": 150, "warmup_epochs": 15, "beta_warmup_epochs": 30,
-                      "lr_decay_epoch": 100, "gamma": 0.05, "beta": 0.0},
-        # The real benchmarks: the paper's α = 10, β = 5 (Table 2, one pair for all datasets),
-        # lr 1e-4, and the code's 1024 hidden units, margin 0.2, batch 128, 5 critic steps,
-        # λ_GP 10, "violating" negatives. Not given by the paper or the code's README (which
-        # leaves them as ".."): the number of epochs (the code's 2 × 200k steps would be ~1000
-        # epochs per stage on AWA2) and the decay epoch; these are zslkit's, not validated
-        # (no real features here). Select β on the validation split before trusting them.
-        **{name: {"epochs": 120, "warmup_epochs": 20, "lr_decay_epoch": 80, "negatives": "violating"}
-           for name in ("AWA1", "AWA2", "CUB", "SUN", "APY")},
-    }
 
     # ---------------------------------------------------------------------------------------
     def setup(self, problem):

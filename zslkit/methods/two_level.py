@@ -54,13 +54,13 @@ D₁: [x ⊕ h] → H LeakyReLU(0.2) → 1.   D₂: [h ⊕ x] → H → 1.   D�
 I: x → H_I LeakyReLU(0.2) (= f) → A, L2-normalised (= ĥ).
 Linear weights N(0, 0.02), biases 0 (f-CLSWGAN). H = H_I = 4096 for 2048-d ResNet features.
 
-Model selection
----------------
-Presets for the bundled datasets were chosen on the class-disjoint validation split inside
-trainval (``data.validation_view()``); the numbers are in the comments of ``presets``. The
-real-benchmark presets carry the paper's values (α₂ from Fig. 2b) and f-CLSWGAN's per-dataset
-β, learning rate, epochs and syn_num; α₁ and γ are unreadable in the paper's figures ("higher
-values are best"), so zslkit's defaults for them come from validation on ``awa2-synthetic``.
+Presets
+-------
+Dataset presets are data: ``zslkit/presets.toml`` (method × dataset → hyperparameters, one line
+of provenance each); every setting tried when choosing them is in ``results/selection/README.md``.
+The real-benchmark presets carry the paper's α₂ (Fig. 2b) and f-CLSWGAN's per-dataset β, learning
+rate, epochs and syn_num; α₁ and γ are unreadable in the paper's figures ("higher values are
+best"), so zslkit's defaults for them come from validation on the bundled data.
 
 Deviations from the paper
 -------------------------
@@ -92,7 +92,7 @@ Deviations from the paper
 - CUB's headline result (59.4 H) uses 1024-d sentence embeddings; on xlsa17's 312 attributes
   compare with the paper's "Ours-312" (55.6 H).
 - Bundled/synthetic presets use smaller hidden layers (H, H_I) and larger learning rates than
-  the paper so a run fits a CPU budget; each is validated (comments in ``presets``).
+  the paper so a run fits a CPU budget; each is validated (results/selection/README.md).
 """
 from __future__ import annotations
 
@@ -225,41 +225,6 @@ class TwoLevel(NeuralMethod):
 
     Config = TwoLevelConfig
     feature_scaling = "minmax"
-    presets = {
-        # tiny budget for tests and ZSLKIT_QUICK=1 notebooks (not tuned)
-        "quick": dict(hidden_size=64, inference_hidden=64, epochs=3, lr=1e-3, critic_steps=2, cls_epochs=50,
-                      alpha2=1.0, alpha1=10.0, syn_num=20, softmax_epochs=5, softmax_batch_size=64),
-        # Bundled data, chosen on the validation split (mean H over seeds 0, 1, 2 on
-        # data.validation_view(); ESZSL there: digits 0.803, awa2-synthetic 0.143).
-        # digits: validation H 0.852 ± 0.026 (S 0.924, U 0.791). Steps on the way (3 seeds each):
-        # α₂ 10 → 1: 0.597 → 0.805 (β 0.1, α₁ 1, 3 critic steps); α₁ 1 → 10: 0.838; γ 1 → 10: 0.781;
-        # 40 epochs: 0.584; β 0.1 → 0.01: 0.802 (equal, so the paper's 0.01); 3 → 5 critic steps:
-        # 0.850. Final softmax: batch = syn_num (f-CLSWGAN) 0.490 vs batch 64: 0.748 (syn 300);
-        # syn_num 100 / 200 / 300 / 500: 0.456 / 0.774 / 0.805 / 0.779.
-        # Then syn_num on 5 class-disjoint folds (`zslkit.select.grid_search`, seed 0; fold 0 =
-        # the official split): 100 / 300 / 1000 → mean validation H 0.450 / 0.665 / 0.679 → 1000.
-        # Re-checked with each fold given the refit's updates (results/selection/): 60 epochs
-        # 0.679 ± 0.135, 30 epochs 0.661 ± 0.074 → 60 epochs kept.
-        "digits": dict(hidden_size=256, inference_hidden=256, lr=1e-3, epochs=60, alpha1=10.0, alpha2=1.0,
-                       gamma=1.0, beta=0.01, syn_num=1000, softmax_batch_size=64),
-        "synthetic": dict(hidden_size=256, inference_hidden=256, lr=1e-3, epochs=60, alpha1=10.0, alpha2=1.0,
-                          gamma=1.0, beta=0.01, syn_num=300, softmax_batch_size=64),
-        # awa2-synthetic: validation H 0.573 ± 0.038 (S 0.997, U 0.403; seeds 0, 1, 2). Seed 0, 20 epochs, syn 600:
-        # α₂ 10 → 1: 0.231 → 0.623; α₁ 10 → 1: 0.559; γ 1 → 10: 0.542; β 0.01 → 0.1: 0.544;
-        # 3 critic steps × 30 epochs: 0.567. syn_num 100 / 300 / 600: 0.453 / 0.609 / 0.623.
-        # 5 class-disjoint folds, each given the refit's updates (results/selection/): 20 epochs
-        # 0.581 ± 0.048, 10 epochs 0.481 ± 0.073 → 20 kept.
-        "awa2-synthetic": dict(hidden_size=256, inference_hidden=256, lr=1e-3, epochs=20, alpha1=10.0, alpha2=1.0,
-                               gamma=1.0, beta=0.01, syn_num=600, softmax_batch_size=64),
-        # real xlsa17 benchmarks: the paper's α₂ (Fig. 2b) and f-CLSWGAN's β, lr, epochs, syn_num
-        # (α₁ = 10 and γ = 1 are zslkit's defaults, from validation on the bundled data)
-        "AWA1": dict(alpha2=10.0, beta=0.01, lr=1e-5, epochs=30, syn_num=1800),
-        "AWA2": dict(alpha2=10.0, beta=0.01, lr=1e-5, epochs=30, syn_num=1800),  # AWA1's row
-        "APY": dict(alpha2=10.0, beta=0.01, lr=1e-5, epochs=50, syn_num=1800),
-        "CUB": dict(alpha2=1.0, beta=0.01, lr=1e-4, epochs=56, syn_num=300),
-        "SUN": dict(alpha2=1.0, beta=0.01, lr=2e-4, epochs=40, syn_num=400),
-        "FLO": dict(alpha2=1.0, beta=0.1, lr=1e-4, epochs=80, syn_num=1200),
-    }
 
     # -- networks and optimisers -----------------------------------------------------------
     def setup(self, problem: Problem) -> None:
