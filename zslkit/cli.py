@@ -14,6 +14,7 @@ from .data.xlsa17 import DOWNLOAD_HINT
 from .methods import available_methods, load_model
 
 REAL_BENCHMARKS = ("awa1", "awa2", "cub", "cub-sent", "sun", "apy", "flo")
+_FOLDER = {"cub-sent": "CUB"}  # the xlsa17 folder of a real benchmark, when it is not its name in capitals
 
 
 class UsageError(Exception):
@@ -29,10 +30,13 @@ def _load_dataset(name: str, data_dir: str | None) -> ZSLData:
                          f"use e.g. {name.replace('-semantics', '-synthetic')!r}.")
     kwargs = {}
     if name in REAL_BENCHMARKS:
-        kwargs["data_dir"] = data_dir
         folder = Path(data_dir) if data_dir else None
         if folder is not None and not (folder / "res101.mat").exists():
-            raise UsageError(f"{folder / 'res101.mat'} not found. {DOWNLOAD_HINT}")
+            sub = folder / _FOLDER.get(name, name.upper())  # --data-dir holding several benchmarks' folders
+            if not (sub / "res101.mat").exists():
+                raise UsageError(f"{folder / 'res101.mat'} not found (nor {sub / 'res101.mat'}). {DOWNLOAD_HINT}")
+            folder = sub
+        kwargs["data_dir"] = str(folder) if folder is not None else None
     elif data_dir:
         raise UsageError(f"--data-dir is only used by the real benchmarks ({', '.join(REAL_BENCHMARKS)}).")
     try:
@@ -82,20 +86,58 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def _executor(args) -> dict:
+    """``--jobs`` / ``--ray`` → keywords for `zslkit.sweep.run_tasks` (checked before any data is loaded)."""
+    if args.jobs < 1 and args.jobs != -1:
+        raise UsageError(f"--jobs must be a positive number of worker processes or -1 (one per core or GPU), "
+                         f"got {args.jobs}")
+    if args.ray is not None:
+        from .sweep import RayUnavailable, require_ray
+
+        try:
+            require_ray()
+        except RayUnavailable as exc:
+            raise UsageError(str(exc)) from None
+    return {"jobs": args.jobs, "ray_address": args.ray}
+
+
+def _progress(args) -> bool:
+    """Bars only on a terminal: redirected to a file or in CI, one line per finished run instead."""
+    return not args.no_progress and sys.stderr.isatty()
+
+
 def cmd_compare(args) -> int:
-    from .runs import compare, format_table, summarize
+    from .runs import OutputBusy, compare, format_table, summarize
+    from .sweep import RayUnavailable, TasksFailed
 
     methods = [_method(m) for m in (args.methods or available_methods())]
-    data = _load_dataset(args.dataset, args.data_dir)
-    out = Path(args.out or f"runs/compare-{data.name}")
-    print(data.summary())
-    rows = compare(methods, data, seeds=args.seeds, out=out, epochs=args.epochs, device=args.device,
-                   quick=args.quick, progress=not args.no_progress)
-    rows = [r for r in rows if r["method"] in methods]
-    print()
-    print(format_table(summarize(rows)))
+    executor = _executor(args)
+    names = args.datasets or [args.dataset]
+    if args.data_dir and not set(names) & set(REAL_BENCHMARKS):
+        raise UsageError(f"--data-dir is only used by the real benchmarks ({', '.join(REAL_BENCHMARKS)}).")
+    datasets = [_load_dataset(name, args.data_dir if name in REAL_BENCHMARKS else None)
+                for name in dict.fromkeys(names)]
+    out = Path(args.out or f"runs/compare-{'-'.join(d.name for d in datasets)}")
+    for d in datasets:
+        print(d.summary())
+    status = 0
+    try:
+        rows = compare(methods, datasets, seeds=args.seeds, out=out, epochs=args.epochs, device=args.device,
+                       quick=args.quick, progress=_progress(args), **executor)
+    except OutputBusy as exc:
+        raise UsageError(str(exc)) from None
+    except RayUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    except TasksFailed as exc:
+        print(f"\nzslkit: {exc}", file=sys.stderr)
+        rows, status = exc.partial, 1
+    for d in datasets:
+        mine = [r for r in rows if r["method"] in methods and r.get("dataset") == d.name]
+        if mine:
+            print(f"\n{d.name}" if len(datasets) > 1 else "")
+            print(format_table(summarize(mine)))
     print(f"\nresults: {out / 'results.json'} (table: {out / 'results.md'})\nreport:  {out / 'report.html'}")
-    return 0
+    return status
 
 
 def _parse_grid(items) -> dict:
@@ -122,8 +164,10 @@ def cmd_select(args) -> int:
     from .methods import method_class
     from .runs import preset_for, write_json_atomic
     from .select import grid_search
+    from .sweep import RayUnavailable, TasksFailed
 
     key = _method(args.method)
+    executor = _executor(args)
     data = _load_dataset(args.dataset, args.data_dir)
     grid = _parse_grid(args.grid)
     fields = set(method_class(key).Config.__dataclass_fields__)
@@ -136,18 +180,28 @@ def cmd_select(args) -> int:
     budget = "epochs counted on each fold" if args.no_match_updates else "each fold gets the refit's updates"
     print(f"{key} on {data.name}: {args.folds} class-disjoint validation folds, seeds {args.seeds}, preset {preset}, "
           f"{budget}")
+    status, failed = 0, []
     try:
         rows = grid_search(key, data, grid, folds=args.folds, seeds=tuple(range(args.seeds)), preset=preset,
                            epochs=args.epochs, device=args.device, log=print,
-                           match_updates=not args.no_match_updates)
+                           match_updates=not args.no_match_updates, progress=_progress(args), **executor)
     except (ValueError, TypeError) as exc:  # too many folds for the classes, a value of the wrong type
         raise UsageError(str(exc)) from None
-    print(f"\nbest: {rows[0]['params']} (mean validation H {rows[0]['H']:.3f} ± {rows[0]['H_std']:.3f})")
+    except RayUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    except TasksFailed as exc:
+        print(f"\nzslkit: {exc} Settings with a failed training are left out of the ranking.", file=sys.stderr)
+        rows, status = exc.partial, 1
+        failed = [{"params": o.task["params"], "fold": o.task["fold"], "seed": o.task["seed"], "error": o.error}
+                  for o in exc.failed]
+    if rows:
+        print(f"\nbest: {rows[0]['params']} (mean validation H {rows[0]['H']:.3f} ± {rows[0]['H_std']:.3f})")
     if args.out:
-        write_json_atomic({"method": key, "dataset": data.name, "preset": preset, "folds": args.folds,
-                           "match_updates": not args.no_match_updates, "rows": rows}, Path(args.out))
+        blob = {"method": key, "dataset": data.name, "preset": preset, "folds": args.folds,
+                "match_updates": not args.no_match_updates, "rows": rows}
+        write_json_atomic({**blob, "failed": failed} if failed else blob, Path(args.out))
         print(f"written: {args.out}")
-    return 0
+    return status
 
 
 def cmd_bench(args) -> int:
@@ -161,13 +215,29 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="{datasets,train,evaluate,compare,select,bench}")
     sub.add_parser("datasets", help="list the datasets").set_defaults(func=cmd_datasets)
 
-    def common(q, seeds=False):
-        q.add_argument("--dataset", required=True, help="a name from `zslkit datasets`")
-        q.add_argument("--data-dir", help="folder with res101.mat and att_splits.mat (real benchmarks)")
+    def common(q, several=False):
+        if several:
+            which = q.add_mutually_exclusive_group(required=True)
+            which.add_argument("--dataset", help="a name from `zslkit datasets`")
+            which.add_argument("--datasets", nargs="+", metavar="NAME", help="several datasets in one sweep")
+        else:
+            q.add_argument("--dataset", required=True, help="a name from `zslkit datasets`")
+        q.add_argument("--data-dir", help="folder with res101.mat and att_splits.mat (real benchmarks), or the folder "
+                                              "holding several benchmarks' folders (AWA2/, CUB/ ...; default "
+                                              "$ZSLKIT_DATA)")
         q.add_argument("--epochs", type=int, help="override the number of training epochs")
         q.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
         q.add_argument("--quick", action="store_true", help="tiny budgets (the methods' quick presets)")
-        q.add_argument("--no-progress", action="store_true", help="no progress bars")
+        q.add_argument("--no-progress", action="store_true", help="no progress bars (there are none unless "
+                                                                     "stderr is a terminal)")
+
+    def parallel(q):
+        q.add_argument("--jobs", type=int, default=1, metavar="N",
+                       help="run the trainings in N local worker processes (default 1: one after another in "
+                            "this process; -1: one per core, or one per GPU, each pinned to its GPU)")
+        q.add_argument("--ray", metavar="ADDRESS", help="run the trainings on Ray: 'auto' (a running cluster, "
+                                                        "see `ray start --head`), 'local' (start Ray here) or an address; "
+                                                        "needs pip install \"zslkit[ray]\"")
 
     t = sub.add_parser("train", help="train one method and evaluate it")
     t.add_argument("method", help="a method key (see `zslkit compare --help`)")
@@ -186,9 +256,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("compare", help="train every method over several seeds and compare them")
     c.add_argument("--methods", nargs="+", metavar="METHOD", help=f"default: all ({', '.join(available_methods())})")
-    common(c)
+    common(c, several=True)
+    parallel(c)
     c.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default 3)")
-    c.add_argument("--out", help="output folder (default runs/compare-DATASET); reruns skip finished runs")
+    c.add_argument("--out", help="output folder (default runs/compare-DATASET[-DATASET...]); reruns skip finished "
+                                 "runs")
     c.set_defaults(func=cmd_compare)
 
     g = sub.add_parser("select", help="choose hyperparameters by mean H on class-disjoint validation folds")
@@ -203,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="train each fold for the epochs over its own (smaller) image set instead of the number "
                         "of updates a refit on all of trainval makes (the default)")
     g.add_argument("--out", help="JSON file for every setting's per-fold results")
+    parallel(g)
     g.set_defaults(func=cmd_select)
 
     b = sub.add_parser("bench", help="time training at the real benchmarks' shapes")

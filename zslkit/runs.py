@@ -1,12 +1,16 @@
-"""Training runs that leave a record: one run, and a comparison of methods × seeds.
+"""Training runs that leave a record: one run, and a comparison of methods × datasets × seeds.
 
 Every run writes beside its results what produced them: the method's config, the seed, the
-device, library versions and timings. `compare` writes ``results.json`` atomically after each
-finished (method, seed) and skips rows already there, so an interrupted comparison loses at
-most the run in progress and a rerun with the same ``out`` picks up where it stopped.
+device, the torch threads, library versions and timings. `compare` writes ``results.json``
+atomically after each finished (dataset, method, seed) and skips rows already there, so an
+interrupted comparison loses at most the runs in progress and a rerun with the same ``out``
+picks up where it stopped. Its runs are independent tasks for `zslkit.sweep.run_tasks`: inline
+by default, in local worker processes (``jobs``) or on Ray (``ray_address``); only this process
+writes ``results.json``, and a lock on ``out`` keeps a second `compare` from writing it too.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -17,11 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .data import ZSLData
 from .evaluate import evaluate
 from .methods import create, method_class
+from .sweep import TasksFailed, run_tasks
 
 __all__ = ["versions", "preset_for", "run_one", "compare", "summarize", "load_results", "write_json_atomic",
-           "format_table", "format_markdown", "write_report"]
+           "format_table", "format_markdown", "write_report", "output_lock", "OutputBusy"]
 
 RESULT_KEYS = ("S", "U", "H", "ZSL", "AUSUC", "mAP")
 
@@ -82,6 +88,8 @@ def run_one(key: str, data, *, seed: int = 0, epochs=None, device="auto", preset
     With ``out`` (a folder), writes ``model.pt`` and ``run.json`` (config, seed, device,
     versions, timings, history, results) there.
     """
+    import torch
+
     model = create(key, preset=preset, **(hyperparameters or {}))
     t0 = time.perf_counter()
     history = model.fit(data, epochs=epochs, seed=seed, device=device, progress=progress)
@@ -90,7 +98,8 @@ def run_one(key: str, data, *, seed: int = 0, epochs=None, device="auto", preset
     result = evaluate(model, data)
     row = {"method": key, "seed": seed, "dataset": data.name, **result.as_dict(),
            "train_seconds": train_seconds, "eval_seconds": time.perf_counter() - t1,
-           "device": history.extra.get("device", str(device)), "preset": preset, "stopped": history.stopped}
+           "device": history.extra.get("device", str(device)), "threads": torch.get_num_threads(), "preset": preset,
+           "stopped": history.stopped}
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
@@ -146,9 +155,7 @@ def format_markdown(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def write_report(rows: list, curves: dict, path, title: str) -> None:
-    """An HTML report (plotly, self-contained script tag from the CDN-free bundle): bars of
-    S/U/H with error bars over seeds, and the seen–unseen curve of each method's first seed."""
+def _report_section(rows: list, curves: dict, title: str, include_plotlyjs: bool) -> str:
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -159,55 +166,215 @@ def write_report(rows: list, curves: dict, path, title: str) -> None:
         fig.add_trace(go.Bar(name=k, x=list(summary), y=[100 * summary[m][k][0] for m in summary],
                              error_y=dict(type="data", array=[100 * summary[m][k][1] for m in summary])), 1, 1)
     for m, c in curves.items():
-        fig.add_trace(go.Scatter(x=100 * np.asarray(c["U"]), y=100 * np.asarray(c["S"]), mode="lines",
-                                 name=f"{m} (AUSUC {100 * summary[m]['AUSUC'][0]:.1f})"), 1, 2)
+        if m in summary:
+            fig.add_trace(go.Scatter(x=100 * np.asarray(c["U"]), y=100 * np.asarray(c["S"]), mode="lines",
+                                     name=f"{m} (AUSUC {100 * summary[m]['AUSUC'][0]:.1f})"), 1, 2)
     fig.update_xaxes(title_text="unseen accuracy U (%)", row=1, col=2)
     fig.update_yaxes(title_text="%", row=1, col=1)
     fig.update_yaxes(title_text="seen accuracy S (%)", row=1, col=2)
     fig.update_layout(title=title, barmode="group", height=480, width=1100)
     table = format_table(summary).replace("&", "&amp;").replace("<", "&lt;")
-    html = fig.to_html(include_plotlyjs=True, full_html=False)
+    html = fig.to_html(include_plotlyjs=include_plotlyjs, full_html=False)
+    return f"<h2>{title}</h2><pre>{table}</pre>{html}"
+
+
+def _by_dataset(rows: list) -> dict:
+    out = {}
+    for r in rows:
+        out.setdefault(r.get("dataset"), []).append(r)
+    return out
+
+
+def write_report(rows: list, curves: dict, path, title: str) -> None:
+    """An HTML report (plotly, self-contained), one section per dataset: bars of S/U/H with error
+    bars over seeds, and the seen–unseen curve of each method's first seed.
+
+    ``curves``: ``{(dataset, method): curve}``, or ``{method: curve}`` when ``rows`` hold one dataset.
+    """
+    groups = _by_dataset(rows)
+    sections = []
+    for i, (name, mine) in enumerate(groups.items()):
+        mine_curves = {(k[1] if isinstance(k, tuple) else k): c for k, c in curves.items()
+                       if (k[0] == name if isinstance(k, tuple) else len(groups) == 1)}
+        sections.append(_report_section(mine, mine_curves, title if len(groups) == 1 else f"{name}", i == 0))
+    head = "" if len(groups) == 1 else f"<h1>{title}</h1>"
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(path).with_name(f".{Path(path).name}.tmp")
-    tmp.write_text(f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>"
-                   f"<h2>{title}</h2><pre>{table}</pre>{html}</body></html>")
+    tmp.write_text(f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>{head}"
+                   + "".join(sections) + "</body></html>")
     os.replace(tmp, path)
 
 
-def compare(methods, data, *, seeds=3, out="runs/compare", epochs=None, device="auto", quick=False,
-            progress=True, log=print) -> list:
-    """Train every method on ``data`` for seeds ``0..seeds-1``, evaluate on test, and record.
+def format_markdown_sections(rows: list) -> str:
+    """`format_markdown` of each dataset in ``rows``; a ``## dataset`` heading before each when there are several."""
+    groups = _by_dataset(rows)
+    if len(groups) == 1:
+        return format_markdown(summarize(rows))
+    return "\n\n".join(f"## {name}\n\n{format_markdown(summarize(mine))}" for name, mine in groups.items())
 
-    Writes ``out/results.json`` (``{"rows": [...]}``, one row per method and seed with S, U, H,
-    ZSL, AUSUC, mAP, train_seconds, device) after every run, atomically; rows already present
-    are skipped. Each run's model and record go to ``out/runs/<method>-seed<k>/``. Finally writes
-    ``out/report.html`` and the Markdown table ``out/results.md``. Returns all rows.
+
+class OutputBusy(RuntimeError):
+    """Another process holds the lock of this output folder."""
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: lock one byte past the pid, which stays readable
+        import msvcrt
+
+        os.lseek(fd, 1 << 20, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+        finally:
+            os.lseek(fd, 0, os.SEEK_SET)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def output_lock(out, what: str = "compare"):
+    """Hold ``out/.zslkit-compare.lock`` for the duration, or raise `OutputBusy` naming the holder's pid.
+
+    An OS lock (``flock``), so a killed holder frees it: there is never a stale lock to delete.
     """
     out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out / ".zslkit-compare.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if not _try_lock(fd):
+            pid = os.read(fd, 32).decode(errors="replace").strip() or "?"
+            raise OutputBusy(f"another zslkit {what} is writing {out} (pid {pid}); wait for it to finish, "
+                             "or choose another --out.")
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _run_dir(out: Path, dataset: str, key: str, seed: int) -> Path:
+    return out / "runs" / dataset.replace("/", "_") / f"{key}-seed{seed}"
+
+
+def _saved_curve(out: Path, dataset: str, key: str, seed: int):
+    """The curve in a finished run's record (``runs/<dataset>/...``, or the older ``runs/<method>-seed<k>``)."""
+    for path in (_run_dir(out, dataset, key, seed) / "run.json", out / "runs" / f"{key}-seed{seed}" / "run.json"):
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        if record.get("result", {}).get("dataset", dataset) == dataset:
+            return record.get("curve")
+    return None
+
+
+def _compare_task(task: dict, shared: dict) -> dict:
+    """One run of a comparison (in this process, a worker process or on Ray): train, evaluate, record."""
+    row, result = run_one(task["method"], shared[task["dataset"]], seed=task["seed"], epochs=task["epochs"],
+                          device=task["device"], preset=task["preset"], progress=task["progress"],
+                          out=task["run_dir"])
+    return {"row": row, "curve": result.curve}
+
+
+def _label(task: dict) -> str:
+    return f"{task['method']} seed {task['seed']} on {task['dataset']}"
+
+
+def compare(methods, data, *, seeds=3, out="runs/compare", epochs=None, device="auto", quick=False,
+            progress=True, log=print, jobs=1, ray_address=None) -> list:
+    """Train every method on every dataset for seeds ``0..seeds-1``, evaluate on test, and record.
+
+    ``data``: a `ZSLData` or a list of them. Writes ``out/results.json`` (``{"rows": [...]}``,
+    one row per dataset, method and seed with S, U, H, ZSL, AUSUC, mAP, train_seconds, device,
+    threads) after every run, atomically; rows already present are skipped. Each run's model and
+    record go to ``out/runs/<dataset>/<method>-seed<k>/``. Finally writes ``out/report.html``
+    and the Markdown table(s) ``out/results.md`` (a section per dataset) over every row of
+    ``results.json``, and returns those rows.
+
+    ``jobs`` and ``ray_address`` run the trainings in local worker processes or on Ray (see
+    `zslkit.sweep.run_tasks`); the numbers are those of the serial run with the same torch
+    thread count per run. ``progress``: a bar over the runs (and, inline, each run's epoch bar);
+    ``log`` gets one line per finished run. A second `compare` on the same ``out`` raises
+    `OutputBusy`. Runs that fail are left out of ``results.json`` (and listed under ``"failed"``)
+    and, once everything else is done and written, raise `zslkit.sweep.TasksFailed`; rerunning
+    the same call does them.
+    """
+    datasets = [data] if isinstance(data, ZSLData) else list(data)
+    names = [d.name for d in datasets]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two datasets with the same name in {names}; results are keyed by dataset name.")
+    out = Path(out)
     results_path = out / "results.json"
-    rows = load_results(results_path)
-    done = {(r["method"], r["seed"]) for r in rows if r.get("dataset") == data.name}
-    rows = [r for r in rows if r.get("dataset") == data.name]
-    curves = {}
-    for key in methods:
-        for seed in range(seeds):
-            run_dir = out / "runs" / f"{key}-seed{seed}"
-            if (key, seed) in done:
-                log(f"{key} seed {seed}: already in {results_path}, skipped")
-                if seed == 0 and (run_dir / "run.json").exists():
-                    curves[key] = json.loads((run_dir / "run.json").read_text())["curve"]
-                continue
-            preset = preset_for(key, data.name, quick)
-            row, result = run_one(key, data, seed=seed, epochs=epochs, device=device, preset=preset,
-                                  progress=progress, out=run_dir)
-            if seed == 0:
-                curves[key] = result.curve
+    inline = jobs == 1 and ray_address is None
+    with output_lock(out):
+        rows = load_results(results_path)
+        done = {(r.get("dataset"), r["method"], r["seed"]) for r in rows}
+        tasks = []
+        for d in datasets:
+            for key in methods:
+                preset = preset_for(key, d.name, quick)
+                for seed in range(seeds):
+                    where = f" on {d.name}" if len(datasets) > 1 else ""
+                    if (d.name, key, seed) in done:
+                        log(f"{key} seed {seed}{where}: already in {results_path}, skipped")
+                        continue
+                    tasks.append({"dataset": d.name, "method": key, "seed": seed, "epochs": epochs, "device": device,
+                                  "preset": preset, "progress": progress and inline,
+                                  "run_dir": str(_run_dir(out, d.name, key, seed).resolve())})
+        curves, failed, stamp = {}, [], versions()
+
+        def save():
+            present = list(dict.fromkeys(r.get("dataset") for r in rows))
+            blob = {"datasets": present, "rows": rows, "versions": stamp}
+            if len(present) == 1:
+                blob = {"dataset": present[0], **blob}
+            if failed:
+                blob["failed"] = [{k: o.task[k] for k in ("dataset", "method", "seed")} | {"error": o.error}
+                                  for o in failed]
+            write_json_atomic(blob, results_path)
+
+        def record(outcome):
+            t = outcome.task
+            if not outcome.ok:
+                failed.append(outcome)
+                save()
+                return None
+            row = outcome.result["row"]
             rows.append(row)
-            write_json_atomic({"dataset": data.name, "rows": rows, "versions": versions()}, results_path)
-            log(f"{key} seed {seed}: S {100 * row['S']:.1f}  U {100 * row['U']:.1f}  H {100 * row['H']:.1f}  "
-                f"({row['train_seconds']:.1f} s on {row['device']})")
-    rank = {m: i for i, m in enumerate(dict.fromkeys([*methods, *(r["method"] for r in rows)]))}
-    rows = sorted(rows, key=lambda r: (rank[r["method"]], r["seed"]))  # the order asked for
-    write_report(rows, curves, out / "report.html", title=f"zslkit compare — {data.name}")
-    (out / "results.md").write_text(format_markdown(summarize(rows)) + "\n")
+            curves[(t["dataset"], t["method"], t["seed"])] = outcome.result["curve"]
+            save()
+            where = f" on {t['dataset']}" if len(datasets) > 1 else ""
+            return (f"{t['method']} seed {t['seed']}{where}: S {100 * row['S']:.1f}  U {100 * row['U']:.1f}  "
+                    f"H {100 * row['H']:.1f}  ({row['train_seconds']:.1f} s on {row['device']})")
+
+        for _ in run_tasks(tasks, _compare_task, jobs=jobs, ray_address=ray_address, on_result=record,
+                           shared={d.name: d for d in datasets}, needs=lambda t: [t["dataset"]], device=device,
+                           label=_label, progress=progress, log=log):
+            pass
+
+        order = {n: i for i, n in enumerate(dict.fromkeys([*names, *(r.get("dataset") for r in rows)]))}
+        rank = {m: i for i, m in enumerate(dict.fromkeys([*methods, *(r["method"] for r in rows)]))}
+        rows.sort(key=lambda r: (order[r.get("dataset")], rank[r["method"]], r["seed"]))  # the order asked for
+        if rows:
+            save()
+            first = {}
+            for r in rows:
+                first.setdefault((r.get("dataset"), r["method"]), r["seed"])
+            report_curves = {}
+            for (name, key), seed in first.items():
+                curve = curves.get((name, key, seed)) or _saved_curve(out, name, key, seed)
+                if curve is not None:
+                    report_curves[(name, key)] = curve
+            title = f"zslkit compare — {', '.join(map(str, order))}"
+            write_report(rows, report_curves, out / "report.html", title=title)
+            (out / "results.md").write_text(format_markdown_sections(rows) + "\n")
+    if failed:
+        raise TasksFailed(failed, partial=rows)
     return rows
