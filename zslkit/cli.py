@@ -1,4 +1,4 @@
-"""The ``zslkit`` command: ``datasets``, ``train``, ``evaluate``, ``compare``, ``select`` and ``bench``.
+"""The ``zslkit`` command: ``datasets``, ``train``, ``evaluate``, ``compare``, ``select``, ``bench`` and ``export``.
 
 Unknown methods, datasets or options exit with status 2 and list the valid choices.
 """
@@ -210,9 +210,28 @@ def cmd_bench(args) -> int:
     return bench_main(args)
 
 
+def cmd_export(args) -> int:
+    from .data.xlsa17 import export_xlsa17
+
+    data = _load_dataset(args.dataset, args.data_dir)
+    try:
+        written = export_xlsa17(data, args.out, overwrite=args.overwrite)
+    except ZSLDataError as exc:
+        raise UsageError(str(exc)) from None
+    print(data.summary())
+    print(f"written in the xlsa17 format to {written[0].parent}:")
+    for path in written:
+        size = path.stat().st_size
+        print(f"  {path.name:<20} " + (f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.1f} kB"
+                                          if size >= 1e3 else f"{size} bytes"))
+    print(f"read it with zslkit.datasets.load_xlsa17({str(written[0].parent)!r}) or any code that reads xlsa17 "
+          "(res101.mat + att_splits.mat)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="zslkit", description="Generalised zero-shot learning: train, evaluate, compare.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{datasets,train,evaluate,compare,select,bench}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{datasets,train,evaluate,compare,select,bench,export}")
     sub.add_parser("datasets", help="list the datasets").set_defaults(func=cmd_datasets)
 
     def common(q, several=False):
@@ -287,6 +306,13 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--plain", action="store_true", help="disable the fast paths (for comparison)")
     b.add_argument("--out", default="runs/bench")
     b.set_defaults(func=cmd_bench)
+
+    x = sub.add_parser("export", help="write a dataset as an xlsa17 folder (res101.mat, att_splits.mat, class lists)")
+    x.add_argument("--dataset", required=True, help="a name from `zslkit datasets`")
+    x.add_argument("--data-dir", help="folder with res101.mat and att_splits.mat (real benchmarks)")
+    x.add_argument("--out", required=True, metavar="FOLDER", help="the folder to create")
+    x.add_argument("--overwrite", action="store_true", help="replace FOLDER if it holds an earlier export")
+    x.set_defaults(func=cmd_export)
     return p
 
 

@@ -13,9 +13,9 @@ from .core import ZSLData, ZSLDataError, derive_validation_split
 from .critters import load_critters
 from .digits import load_digits
 from .synthetic import benchmark_synthetic, make_synthetic
-from .xlsa17 import DOWNLOAD_HINT, default_data_dir, load_xlsa17
+from .xlsa17 import DOWNLOAD_HINT, default_data_dir, export_xlsa17, load_xlsa17
 
-__all__ = ["ZSLData", "ZSLDataError", "ClassSemantics", "load", "available", "load_xlsa17", "make_synthetic",
+__all__ = ["ZSLData", "ZSLDataError", "ClassSemantics", "load", "available", "load_xlsa17", "export_xlsa17", "make_synthetic",
            "load_semantics", "load_digits", "load_critters", "derive_validation_split", "default_data_dir", "bundled_data_dir"]
 
 

@@ -1,4 +1,4 @@
-"""Reader for the public GZSL benchmark format ("xlsa17", Xian et al., CVPR 2017 / TPAMI 2018).
+"""Reader and writer for the public GZSL benchmark format ("xlsa17", Xian et al., CVPR 2017 / TPAMI 2018).
 
 A benchmark folder holds ``res101.mat`` (``features`` stored D×N, ``labels`` N×1, both with
 1-based labels) and ``att_splits.mat`` (``att`` attributes×classes, 1-based ``*_loc`` positions
@@ -6,18 +6,24 @@ into the columns of ``features``). The xlsa17 ``train_loc``/``val_loc`` overlap 
 and are never used: the validation split is built inside ``trainval`` from
 ``trainclasses1.txt``/``valclasses1.txt`` when present, else from a seeded random class split.
 
+`export_xlsa17` writes any `ZSLData` in that format, so that the published GZSL codebases
+(CADA-VAE, f-CLSWGAN, TF-VAEGAN, ACMR ...) read the same files as zslkit.
+
 Every problem with a file raises `ZSLDataError` naming the file and the key at fault.
 """
 from __future__ import annotations
 
 import os
+import secrets
+import shutil
+import struct
 from pathlib import Path
 
 import numpy as np
 
 from .core import ZSLData, ZSLDataError, derive_validation_split
 
-__all__ = ["load_xlsa17", "read_mat", "read_class_list", "mat_strings", "DOWNLOAD_HINT"]
+__all__ = ["load_xlsa17", "export_xlsa17", "read_mat", "read_class_list", "mat_strings", "DOWNLOAD_HINT"]
 
 DOWNLOAD_HINT = (
     "The ResNet-101 features of the benchmarks (res101.mat) are not bundled. Download the xlsa17 "
@@ -223,3 +229,202 @@ def load_xlsa17(path, semantics: str = "att", *, scale: str | None = None, fold:
 def default_data_dir() -> Path:
     """Where benchmark folders are looked for: ``$ZSLKIT_DATA`` or ``~/zslkit_data``."""
     return Path(os.environ.get("ZSLKIT_DATA", Path.home() / "zslkit_data"))
+
+
+# -- writer -------------------------------------------------------------------------------------
+
+_MI_MATRIX, _MX_DOUBLE = 14, 6
+_MX_UINT = {9: "uint8", 11: "uint16", 13: "uint32"}  # MATLAB class numbers of the unsigned types
+
+
+def _uint_storage(values: np.ndarray) -> np.ndarray:
+    """The smallest unsigned integer type holding ``values``: what MATLAB itself stores whole doubles as."""
+    top = int(values.max()) if values.size else 0
+    dtype = np.uint8 if top <= 0xFF else np.uint16 if top <= 0xFFFF else np.uint32
+    return values.astype(dtype)
+
+
+def _mark_double(path: Path, names: set[str]) -> None:
+    """Relabel the unsigned-integer variables ``names`` of an uncompressed MAT v5 file as MATLAB class double.
+
+    MATLAB saves whole-number doubles (the 1-based ``*_loc`` positions and ``labels`` of the real
+    files) as class ``double`` with the data stored in the smallest unsigned type, so that
+    ``scipy.io.loadmat`` returns uint8/uint16 arrays, which the Python codebases index with
+    directly (``feature[trainval_loc - 1]``; a float array cannot index), while MATLAB sees
+    doubles. scipy writes the storage type as the class; this sets the class byte of each
+    variable's array-flags subelement to ``mxDOUBLE_CLASS``, leaving the data as they are.
+    """
+    with open(path, "r+b") as f:
+        head = f.read(128)
+        order = "<" if head[126:128] == b"IM" else ">"
+        pos, size = 128, path.stat().st_size
+        while pos + 8 <= size:
+            f.seek(pos)
+            mdtype, nbytes = struct.unpack(order + "II", f.read(8))
+            if mdtype == _MI_MATRIX:
+                body = f.read(nbytes)
+                flags_at = 8 + (0 if order == "<" else 3)  # low byte of the class/flags word
+                mclass = body[flags_at]
+                dims_bytes = struct.unpack(order + "I", body[20:24])[0]
+                at = 24 + ((dims_bytes + 7) // 8) * 8  # the name subelement
+                word, n_name = struct.unpack(order + "II", body[at:at + 8])
+                if word >> 16:  # small data element: the name is packed into the tag
+                    name = body[at + 4:at + 4 + (word >> 16)]
+                else:
+                    name = body[at + 8:at + 8 + n_name]
+                if name.decode("ascii") in names:
+                    if mclass not in _MX_UINT:
+                        raise ZSLDataError(f"{path}: internal error, {name!r} has MATLAB class {mclass}.")
+                    f.seek(pos + 8 + flags_at)
+                    f.write(bytes([_MX_DOUBLE]))
+            pos += 8 + nbytes
+
+
+def _save_mat(path: Path, variables: dict, whole_doubles: set[str]) -> None:
+    import scipy.io
+
+    scipy.io.savemat(str(path), variables, format="5", do_compression=False, oned_as="column")
+    _mark_double(path, whole_doubles)
+
+
+def _cell_column(strings) -> np.ndarray:
+    """A MATLAB n×1 cell array of strings, as scipy writes and reads it (an object array of str)."""
+    cell = np.empty((len(strings), 1), dtype=object)
+    for i, text in enumerate(strings):
+        cell[i, 0] = str(text)
+    return cell
+
+
+def _check_class_names(names: list[str]) -> None:
+    for i, name in enumerate(names):
+        if not name or name != name.strip() or "\n" in name or "\r" in name:
+            raise ZSLDataError(f"class {i} is named {name!r}: xlsa17 class lists hold one name per line, so a "
+                               "class name must be non-empty, without line breaks or surrounding spaces.")
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise ZSLDataError(f"class name {name!r} is used twice: the xlsa17 class lists name classes, "
+                               "so names must be unique.")
+        seen.add(name)
+
+
+def export_xlsa17(data: ZSLData, folder, *, overwrite: bool = False) -> list[Path]:
+    """Write a `ZSLData` as an xlsa17 benchmark folder, readable by `load_xlsa17` and by the
+    published GZSL codebases that read the xlsa17 release.
+
+    The folder gets the files of the real release, with the same keys, shapes and MATLAB types:
+
+    - ``res101.mat``: ``features`` (D × N double; the float32 features exactly), ``labels``
+      (N × 1, 1-based class numbers, class double stored as unsigned integers as MATLAB does)
+      and ``image_files`` (N × 1 cell of strings; identifiers ``NAME/CLASS/ROW``, not image files).
+    - ``att_splits.mat``: ``att`` (k × C, the class embeddings L2-normalised per class),
+      ``original_att`` (``data.info["original_att"]`` transposed when present, else the class
+      embeddings as they are), ``allclasses_names`` (C × 1 cell), and the 1-based,
+      ascending image positions ``trainval_loc``, ``test_seen_loc``, ``test_unseen_loc``,
+      ``train_loc`` and ``val_loc`` (n × 1, like ``labels``).
+    - ``allclasses.txt``, ``trainvalclasses.txt``, ``testclasses.txt``, ``trainclasses1.txt``,
+      ``valclasses1.txt``: one class name per line.
+
+    ``train_loc``/``val_loc`` and ``trainclasses1``/``valclasses1`` hold the dataset's
+    class-disjoint validation split: ``val_loc`` = the ``trainval`` images of the validation
+    classes (``val_unseen``), ``train_loc`` = the ``trainval`` images of the other seen classes
+    (``train`` + ``val_seen``). Unlike the real release, whose ``train_loc``/``val_loc`` also
+    contain the ``test_seen`` images, they stay inside ``trainval``, so code that tunes on them
+    never sees a test image. `load_xlsa17` (``fold=1``) reads the validation classes back from
+    the class lists; its held-out ``val_seen`` images are re-drawn (xlsa17 has no such split).
+
+    Parameters
+    ----------
+    data : the dataset to write.
+    folder : the folder to create. An existing non-empty folder is refused unless
+        ``overwrite=True``, which replaces it whole, and only when it holds nothing but
+        ``.mat``/``.txt`` files (an earlier export or an xlsa17 folder).
+
+    Returns
+    -------
+    The paths written, in order. The files are written into a fresh hidden folder next to
+    ``folder`` which is then renamed into place, so a failure leaves no half-written export.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from zslkit.datasets import load, load_xlsa17
+    >>> d = load("digits")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     written = export_xlsa17(d, tmp + "/digits")
+    ...     back = load_xlsa17(tmp + "/digits")
+    >>> [p.name for p in written][:2]
+    ['res101.mat', 'att_splits.mat']
+    >>> back.unseen_classes.tolist() == d.unseen_classes.tolist()
+    True
+    """
+    if not isinstance(data, ZSLData):
+        raise ZSLDataError(f"export_xlsa17 writes a ZSLData, got {type(data).__name__}.")
+    folder = Path(folder).expanduser()
+    if folder.exists() or folder.is_symlink():
+        if not folder.is_dir():
+            raise ZSLDataError(f"{folder} exists and is not a folder; choose a folder to export into.")
+        entries = sorted(folder.iterdir())
+        if entries and not overwrite:
+            listed = ", ".join(p.name for p in entries[:5]) + (" ..." if len(entries) > 5 else "")
+            raise ZSLDataError(f"{folder} is not empty (it holds {listed}); choose a new folder, or pass "
+                               "overwrite=True (zslkit export --overwrite) to replace it.")
+        foreign = [p.name for p in entries if not (p.is_file() and p.suffix in (".mat", ".txt"))]
+        if foreign:
+            raise ZSLDataError(f"{folder} holds {', '.join(foreign[:5])}, which is not part of an xlsa17 folder; "
+                               "overwriting would delete it. Choose another folder or remove it first.")
+
+    C = data.n_classes
+    names = list(data.class_names)
+    _check_class_names(names)
+    S = data.class_embeddings.astype(np.float64)
+    original = data.info.get("original_att") if isinstance(data.info, dict) else None
+    original = S if original is None else np.asarray(original, dtype=np.float64)
+    if original.ndim != 2 or original.shape[0] != C:
+        raise ZSLDataError(f"{data.name}: info['original_att'] has shape {original.shape}, expected one row "
+                           f"per class ({C} × attributes).")
+    sp = data.splits
+    seen = data.seen_classes
+    val_classes = np.unique(data.labels[sp["val_unseen"]])
+    train_classes = np.setdiff1d(seen, val_classes)
+    tv = np.sort(sp["trainval"])
+    locs = {"trainval": tv, "test_seen": np.sort(sp["test_seen"]), "test_unseen": np.sort(sp["test_unseen"]),
+            "train": tv[np.isin(data.labels[tv], train_classes)], "val": tv[np.isin(data.labels[tv], val_classes)]}
+    width = len(str(data.labels.size))
+    image_files = [f"{data.name}/{names[c]}/{i + 1:0{width}d}" for i, c in enumerate(data.labels)]
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.parent / f".{folder.name}.export-{os.getpid()}-{secrets.token_hex(4)}"
+    tmp.mkdir()  # honours the umask, unlike tempfile.mkdtemp (0700)
+    try:
+        _save_mat(tmp / "res101.mat", {
+            "features": data.features.T.astype(np.float64),
+            "image_files": _cell_column(image_files),
+            "labels": _uint_storage(data.labels + 1)[:, None],
+        }, {"labels"})
+        split_vars = {"allclasses_names": _cell_column(names),
+                      "att": (S / np.linalg.norm(S, axis=1, keepdims=True)).T,
+                      "original_att": original.T}
+        for key in ("test_seen", "test_unseen", "train", "trainval", "val"):  # MATLAB's alphabetical order
+            split_vars[f"{key}_loc"] = _uint_storage(locs[key] + 1)[:, None]
+        _save_mat(tmp / "att_splits.mat", split_vars, {k for k in split_vars if k.endswith("_loc")})
+        lists = {"allclasses.txt": np.arange(C), "trainvalclasses.txt": seen, "testclasses.txt": data.unseen_classes,
+                 "trainclasses1.txt": train_classes, "valclasses1.txt": val_classes}
+        for fname, classes in lists.items():
+            (tmp / fname).write_text("".join(f"{names[c]}\n" for c in classes), encoding="utf-8")
+        if folder.exists() or folder.is_symlink():
+            old = tmp.with_name(tmp.name + "-old")
+            os.replace(folder, old)
+            try:
+                os.replace(tmp, folder)
+            except OSError:
+                os.replace(old, folder)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    order = ["res101.mat", "att_splits.mat", *lists]
+    return [folder / f for f in order]
