@@ -12,6 +12,7 @@ from pathlib import Path
 from .data import ZSLData, ZSLDataError, available, load
 from .data.xlsa17 import DOWNLOAD_HINT
 from .methods import available_methods, load_model
+from .train import ModelFileError
 
 REAL_BENCHMARKS = ("awa1", "awa2", "cub", "cub-sent", "sun", "apy", "flo")
 _FOLDER = {"cub-sent": "CUB"}  # the xlsa17 folder of a real benchmark, when it is not its name in capitals
@@ -79,7 +80,10 @@ def cmd_evaluate(args) -> int:
     path = Path(args.model)
     if not path.exists():
         raise UsageError(f"no saved model at {path}")
-    model = load_model(path)
+    try:
+        model = load_model(path)  # reads plain data only: a crafted file cannot run code
+    except ModelFileError as exc:
+        raise UsageError(str(exc)) from None
     data = _load_dataset(args.dataset, args.data_dir)
     result = evaluate(model, data, calibration=args.calibration)
     print(json.dumps({k: round(v, 4) for k, v in result.as_dict().items()}))
