@@ -100,7 +100,12 @@ def test_retrieval_views(fitted, tiny):
     rank = plots.retrieval_ranking(scores, np.array([1, 0, 1]), query_class=1, top_k=2)
     assert list(rank.data[0].y) == [0.9, 0.7] and "precision 100%" in rank.layout.title.text
     grid = plots.image_grid(np.zeros((3, 8, 8)), titles=["a", "b", "c"], correct=[True, False, True], ncols=2)
-    assert len(grid.data) == 3 and [x.text for x in grid.layout.annotations] == ["a ✓", "b ✗", "c ✓"]
+    assert len(grid.data) == 1 and [x.text for x in grid.layout.annotations] == ["a ✓", "b ✗", "c ✓"]
+    # titles sit in the band above their own row, never over the images of the row above
+    h, band = 8, 4
+    assert [a.y for a in grid.layout.annotations] == [band / 2, band / 2, h + band + band / 2]
+    rgb = plots.image_grid(np.zeros((2, 6, 6, 3), dtype=np.uint8), ncols=2)
+    assert rgb.data[0].z.shape[-1] == 3 and not rgb.layout.annotations
 
 
 def test_project_2d_and_embedding_view(rng):

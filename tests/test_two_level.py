@@ -201,6 +201,7 @@ def test_disabled_modules_skip_their_critics(tiny):
 
 
 def _prepared(tiny, **kw):
+    kw = {"hidden_size": 64, "inference_hidden": 64, **kw}  # the small networks these step-level tests were written for
     model = zslkit.create("two-level", preset="quick", **kw)
     model.fit(tiny, epochs=0, seed=0, device="cpu", progress=False)
     model.modules_.train()

@@ -16,7 +16,7 @@ attribute_heatmap          class × attribute matrix, unseen classes marked
 similarity_heatmap         cosine similarity between class embeddings
 ap_per_class               retrieval AP of every unseen class, per model (mAP in the legend)
 retrieval_ranking          the top of one query's ranking, relevant items coloured
-image_grid                 small grey-level images (e.g. the retrieved ``digits``)
+image_grid                 small images (grey or RGB), a title above each (retrieved digits, critters)
 critter_grid               rendered `critters` images, one row per class, unseen classes marked
 seed_boxplot               box plots of metrics over seeds, per model
 sweep_plot                 metrics against one hyperparameter's value
@@ -524,32 +524,45 @@ def retrieval_ranking(scores, labels, query_class: int, class_names=None, top_k:
 
 def image_grid(images, titles=None, correct=None, ncols: int = 10, title: str | None = None,
                size: int = 80) -> go.Figure:
-    """Small grey-level images in a grid (e.g. the top retrieved ``digits``, 8×8 each).
+    """Small images in a grid, a title above each (e.g. the top retrieved ``digits`` or critters).
 
-    images : (n, h, w); titles : one string per image; correct : optional booleans, marking
-    each title ✓ (green) or ✗ (red).
+    images : (n, h, w) grey levels (high = dark ink, as ``digits``) or (n, h, w, 3) RGB uint8;
+    titles : one string per image; correct : optional booleans, marking each title ✓ (green)
+    or ✗ (red). One ``go.Image`` mosaic with a band above every row for its titles, so a title
+    never overlaps the images above it; ``size`` is the width of one tile in pixels.
     """
-    images = np.asarray(images, dtype=float)
-    if images.ndim != 3:
-        raise ValueError(f"images must be (n, h, w), got shape {images.shape}.")
-    n = images.shape[0]
+    images = np.asarray(images)
+    if images.ndim == 3:
+        grey = images.astype(float)
+        lo, hi = float(grey.min()), float(grey.max())
+        ink = (grey - lo) / (hi - lo) if hi > lo else np.zeros_like(grey)
+        images = np.repeat((255 * (1 - ink)).astype(np.uint8)[..., None], 3, axis=-1)
+    elif not (images.ndim == 4 and images.shape[-1] == 3):
+        raise ValueError(f"images must be (n, h, w) or (n, h, w, 3), got shape {images.shape}.")
+    n, h, w = images.shape[:3]
     ncols = max(1, min(ncols, n))
     nrows = int(np.ceil(n / ncols))
     titles = [str(t) for t in titles] if titles is not None else [""] * n
     if correct is not None:
         titles = [f"{t} {'✓' if ok else '✗'}" for t, ok in zip(titles, correct)]
-    fig = make_subplots(rows=nrows, cols=ncols, subplot_titles=titles + [""] * (nrows * ncols - n),
-                        horizontal_spacing=0.01, vertical_spacing=0.12 / max(nrows, 1))
-    lo, hi = float(images.min()), float(images.max())
+    band, gap = max(4, h // 3), max(1, w // 16)  # title band above each row, gap between columns
+    mosaic = np.full((nrows * (h + band), ncols * (w + gap) - gap, 3), 255, dtype=np.uint8)
+    fig = go.Figure()
     for i in range(n):
-        fig.add_trace(go.Heatmap(z=images[i], colorscale="Greys", zmin=lo, zmax=hi, showscale=False,
-                                 hoverinfo="skip"), row=i // ncols + 1, col=i % ncols + 1)
-    fig.update_yaxes(autorange="reversed", showticklabels=False, scaleanchor=None)
-    fig.update_xaxes(showticklabels=False)
-    if correct is not None:
-        for ann, ok in zip(fig.layout.annotations, correct):
-            ann.font = dict(color="#2ca02c" if ok else "#d62728", size=12)
-    return _layout(fig, title, height=nrows * size + 80, width=ncols * size + 80)
+        r, c = divmod(i, ncols)
+        top, left = r * (h + band) + band, c * (w + gap)
+        mosaic[top:top + h, left:left + w] = images[i].astype(np.uint8)
+        if titles[i]:
+            colour = None if correct is None else ("#2ca02c" if correct[i] else "#d62728")
+            fig.add_annotation(x=left + w / 2, y=top - band / 2, text=titles[i], showarrow=False,
+                               font=dict(size=11, color=colour), xref="x", yref="y")
+    fig.add_trace(go.Image(z=mosaic, hoverinfo="skip"))
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
+    scale = size / w
+    fig = _layout(fig, title, height=int(mosaic.shape[0] * scale) + (70 if title else 30),
+                  width=int(mosaic.shape[1] * scale) + 40)
+    return fig.update_layout(margin=dict(l=20, r=20, t=60 if title else 20, b=10))
 
 
 def critter_grid(data, classes=None, per_class: int = 8, split: str | None = None, seed: int = 0,
