@@ -25,9 +25,43 @@ def _cost(a, b):
 def test_sinkhorn_distance_matches_pot(method):
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(7, 5)), rng.normal(size=(5, 5))
-    got = losses.sinkhorn_distance(torch.tensor(a), torch.tensor(b), reg=0.1, method=method, num_iter=1000)
-    want = ot.sinkhorn2(_uniform(7), _uniform(5), _cost(a, b), 0.1, method="sinkhorn_log", numItermax=1000)
+    got = losses.sinkhorn_distance(torch.tensor(a), torch.tensor(b), reg=0.1, num_iter=1000)
+    want = ot.sinkhorn2(_uniform(7), _uniform(5), _cost(a, b), 0.1, method=method, numItermax=1000)
     assert float(got) == pytest.approx(float(want), rel=1e-6)
+
+
+@pytest.mark.parametrize("num_iter", [1, 7, 20])
+def test_sinkhorn_fixed_iterations_match_pot_iteration_for_iteration(num_iter):
+    # the same log-domain iteration as POT's sinkhorn_log, value and gradient, in float32 as in
+    # training; POT's early stop is switched off (stopThr=0) so both run num_iter iterations
+    g = torch.Generator().manual_seed(num_iter)
+    a = torch.randn(9, 6, generator=g, requires_grad=True)
+    b = torch.randn(11, 6, generator=g)
+    got = losses.sinkhorn_distance(a, b, reg=0.1, num_iter=num_iter)
+    (grad_got,) = torch.autograd.grad(got, a)
+    M = torch.cdist(a, b).pow(2)
+    M = M / M.detach().max()
+    want = ot.sinkhorn2(torch.full((9,), 1 / 9), torch.full((11,), 1 / 11), M, 0.1, method="sinkhorn_log",
+                        numItermax=num_iter, stopThr=0.0)
+    (grad_want,) = torch.autograd.grad(want, a)
+    assert float(got.detach()) == pytest.approx(float(want.detach()), rel=1e-5)
+    torch.testing.assert_close(grad_got, grad_want, rtol=1e-4, atol=1e-6)
+
+
+def test_sinkhorn_masked_points_are_left_out():
+    # a mask gives the cost between the selected points alone, with a finite gradient that is 0
+    # on the points left out (the two-level method's classes absent from a batch)
+    g = torch.Generator().manual_seed(0)
+    a = torch.randn(8, 4, generator=g, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(8, 4, generator=g, dtype=torch.float64)
+    mask = torch.tensor([1, 0, 1, 1, 0, 0, 1, 1], dtype=torch.bool)
+    got = losses.sinkhorn_distance(a, b, reg=0.1, num_iter=20, a_mask=mask, b_mask=mask)
+    want = losses.sinkhorn_distance(a[mask], b[mask], reg=0.1, num_iter=20)
+    assert float(got.detach()) == pytest.approx(float(want.detach()), rel=1e-12)
+    (grad,) = torch.autograd.grad(got, a)
+    assert torch.isfinite(grad).all() and (grad[~mask] == 0).all() and (grad[mask] != 0).any()
+    (grad_sub,) = torch.autograd.grad(losses.sinkhorn_distance(a[mask], b[mask], reg=0.1, num_iter=20), a)
+    torch.testing.assert_close(grad, grad_sub)
 
 
 def test_sinkhorn_distance_unnormalised_cost_matches_pot():
@@ -122,9 +156,10 @@ def test_gradient_penalty_is_differentiable_in_critic_parameters():
 def test_class_centres():
     values = torch.tensor([[1.0, 0.0], [3.0, 2.0], [5.0, 5.0], [0.0, 1.0]])
     labels = torch.tensor([4, 4, 9, 2])
-    centres, classes = class_centres(values, labels)
-    assert classes.tolist() == [2, 4, 9]
-    np.testing.assert_allclose(centres.numpy(), [[0.0, 1.0], [2.0, 1.0], [5.0, 5.0]])
+    centres, present = class_centres(values, labels, 10)
+    assert centres.shape == (10, 2) and present.nonzero()[:, 0].tolist() == [2, 4, 9]
+    np.testing.assert_allclose(centres[present].numpy(), [[0.0, 1.0], [2.0, 1.0], [5.0, 5.0]])
+    assert (centres[~present] == 0).all()
 
 
 def test_presets_and_weights():

@@ -12,7 +12,7 @@ from pathlib import Path
 from .data import ZSLData, ZSLDataError, available, load
 from .data.xlsa17 import DOWNLOAD_HINT
 from .methods import available_methods, load_model
-from .train import ModelFileError
+from .train import ModelFileError, compile_enabled, set_compile
 
 REAL_BENCHMARKS = ("awa1", "awa2", "cub", "cub-sent", "sun", "apy", "flo")
 _FOLDER = {"cub-sent": "CUB"}  # the xlsa17 folder of a real benchmark, when it is not its name in capitals
@@ -253,6 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--quick", action="store_true", help="tiny budgets (the methods' quick presets)")
         q.add_argument("--no-progress", action="store_true", help="no progress bars (there are none unless "
                                                                      "stderr is a terminal)")
+        q.add_argument("--compile", action="store_true", help="run every training step under torch.compile (CUDA "
+                                                                  "graphs on a GPU); compiling costs a minute or more")
 
     def parallel(q):
         q.add_argument("--jobs", type=int, default=1, metavar="N",
@@ -304,10 +306,13 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bench", help="time training at the real benchmarks' shapes")
     b.add_argument("--methods", nargs="+", metavar="METHOD")
     b.add_argument("--shapes", nargs="+", default=["awa2", "cub"], choices=["awa2", "cub", "digits"])
-    b.add_argument("--epochs", type=int, help="epochs to time (default: the full schedule on CUDA, 2 on CPU)")
+    b.add_argument("--epochs", type=int,
+                   help="epochs to time (default: the full schedule on CUDA, 2 on CPU, 3 compiled)")
     b.add_argument("--max-batches", type=int, help="batches timed per epoch (default: all on CUDA, 10 on CPU)")
     b.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     b.add_argument("--plain", action="store_true", help="disable the fast paths (for comparison)")
+    b.add_argument("--compile", action="store_true", help="train and time the steps under torch.compile")
+    b.add_argument("--steps", type=int, help="steady-state steps timed for the roofline (default: 5 on CPU, 50 on CUDA)")
     b.add_argument("--out", default="runs/bench")
     b.set_defaults(func=cmd_bench)
 
@@ -325,6 +330,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "seeds", 1) is not None and getattr(args, "seeds", 1) < 1:
         parser.error("--seeds must be at least 1")
+    compile_before, compile_now = compile_enabled(), getattr(args, "compile", False)
+    if compile_now:
+        set_compile(True)  # every fit of this command, and of the worker processes it starts
     try:
         return args.func(args)
     except UsageError as exc:
@@ -333,6 +341,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("zslkit: interrupted; finished runs are saved (rerun the same command to continue).", file=sys.stderr)
         return 130
+    finally:
+        if compile_now:
+            set_compile(compile_before)
 
 
 if __name__ == "__main__":

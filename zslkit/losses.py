@@ -71,6 +71,7 @@ def l1_reconstruction(target: torch.Tensor, reconstruction: torch.Tensor, reduct
     return _reduce((target - reconstruction).abs().sum(dim=1), reduction)
 
 
+@torch.compiler.disable(reason="double backward: torch.compile's autograd cannot differentiate a gradient")
 def gradient_penalty(critic, real, fake, *context) -> torch.Tensor:
     """WGAN-GP penalty E[(‖∇ D(x̃, ·)‖₂ − 1)²] at x̃ = ε·real + (1 − ε)·fake (Gulrajani et al. 2017).
 
@@ -78,6 +79,9 @@ def gradient_penalty(critic, real, fake, *context) -> torch.Tensor:
     per sample (the joint critic D₃ of the two-level method, Eq. 12); the gradient norm is taken
     over all interpolated inputs together. ``context`` is passed to the critic unchanged (e.g. the
     class embedding h of a conditional critic D(x, h)).
+
+    Runs eagerly inside a compiled training step (``fit(compile=True)``): the penalty is
+    differentiated twice, which ``torch.compile`` does not support.
     """
     reals = real if isinstance(real, tuple) else (real,)
     fakes = fake if isinstance(fake, tuple) else (fake,)
@@ -95,26 +99,43 @@ def wgan_critic_loss(critic_real: torch.Tensor, critic_fake: torch.Tensor) -> to
 
 
 def sinkhorn_distance(a_points: torch.Tensor, b_points: torch.Tensor, reg: float = 0.1,
-                      normalize_cost: bool = True, method: str = "sinkhorn_log", num_iter: int = 200) -> torch.Tensor:
-    """Entropic optimal-transport (Sinkhorn) cost between two uniform point clouds, via POT.
+                      normalize_cost: bool = True, num_iter: int = 200, a_mask: torch.Tensor | None = None,
+                      b_mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Entropic optimal-transport (Sinkhorn) cost between two uniform point clouds.
 
         W_ε(P, Q) = ⟨T*, M⟩,  T* = argmin_{T ∈ Π(u, v)} ⟨T, M⟩ − ε H(T),  M_ij = ‖p_i − q_j‖²
 
     with uniform weights u, v (Cuturi 2013). ``normalize_cost`` divides M by its maximum (kept as
-    a constant) so ``reg`` means the same at every scale. Differentiable through POT's torch
-    backend (gradients flow through M). The two-level method's semantic alignment term (γ):
-    inferred class centres vs the true class embeddings (Chandhok & Balasubramanian 2021, Eq. 11).
+    a constant) so ``reg`` means the same at every scale. The two-level method's semantic
+    alignment term (γ): inferred class centres vs the true class embeddings (Chandhok &
+    Balasubramanian 2021, Eq. 11).
+
+    Computed on the device by ``num_iter`` log-domain Sinkhorn iterations — POT's
+    ``ot.sinkhorn2(u, v, M, reg, method="sinkhorn_log")`` iteration, step for step, without its
+    convergence test (which reads the error back to the host every 10 iterations) — and
+    differentiated through the unrolled iterations as POT's torch backend does. POT is the
+    reference it is tested against (``tests/test_two_level.py``).
 
     a_points : (n, k), b_points : (m, k).
+    a_mask, b_mask : optional boolean (n,), (m,): the points that take part (uniform weight over
+        them, 0 elsewhere), so a varying set of points keeps fixed shapes; the result equals the
+        cost between the selected points alone.
     """
-    import ot
-
-    M = torch.cdist(a_points, b_points).pow(2)
+    if num_iter < 1:
+        raise ValueError(f"num_iter must be at least 1, got {num_iter}.")
+    a_mask = torch.ones(a_points.shape[0], dtype=torch.bool, device=a_points.device) if a_mask is None else a_mask
+    b_mask = torch.ones(b_points.shape[0], dtype=torch.bool, device=b_points.device) if b_mask is None else b_mask
+    M = torch.cdist(a_points, b_points, compute_mode="donot_use_mm_for_euclid_dist").pow(2)
     if normalize_cost:
-        M = M / M.detach().max().clamp_min(1e-12)
-    u = torch.full((a_points.shape[0],), 1.0 / a_points.shape[0], device=M.device, dtype=M.dtype)
-    v = torch.full((b_points.shape[0],), 1.0 / b_points.shape[0], device=M.device, dtype=M.dtype)
-    return ot.sinkhorn2(u, v, M, reg, method=method, numItermax=num_iter)
+        M = M / torch.where(a_mask[:, None] & b_mask[None, :], M.detach(), 0).max().clamp_min(1e-12)
+    log_u = torch.log(a_mask.to(M.dtype) / a_mask.sum())   # log of the weights: −inf outside the mask
+    log_v = torch.log(b_mask.to(M.dtype) / b_mask.sum())
+    Mr = -M / reg
+    f = torch.where(a_mask, 0.0, -torch.inf).to(M.dtype)  # POT starts from 0; masked points start out
+    for _ in range(num_iter):
+        g = log_v - torch.logsumexp(Mr + f[:, None], 0)
+        f = log_u - torch.logsumexp(Mr + g[None, :], 1)
+    return (M * torch.exp(Mr + f[:, None] + g[None, :])).sum()   # ⟨T, M⟩
 
 
 def margin_ranking(scores: torch.Tensor, labels: torch.Tensor, margin: float = 0.2, negatives: str = "random",
@@ -139,7 +160,10 @@ def margin_ranking(scores: torch.Tensor, labels: torch.Tensor, margin: float = 0
         if negatives == "violating":
             violating = wrong & (hinge > 0)
             weight = torch.where(violating.any(1, keepdim=True), violating.float(), weight)
-        neg = torch.multinomial(weight, 1)
+        # one draw of torch.multinomial(weight, 1), written out: the same exponential race
+        # (argmax of weight / q, q ~ Exp(1)), the same numbers, without multinomial's check of
+        # the weights on the host (a device sync per call)
+        neg = (weight / torch.empty_like(weight).exponential_()).argmax(1, keepdim=True)
         per = hinge.gather(1, neg)[:, 0]
     else:
         raise ValueError(f"negatives must be 'random', 'violating' or 'all', got {negatives!r}.")

@@ -32,7 +32,8 @@ from .data.core import ZSLDataError
 
 __all__ = ["resolve_device", "seed_everything", "warmup", "History", "Trainer", "TrainingDiverged",
            "atomic_save", "read_zslkit_file", "to_plain", "ModelFileError", "FILE_FORMAT", "rng_state",
-           "set_rng_state", "set_fast_path", "fast_path_enabled", "adam", "batches_per_epoch"]
+           "set_rng_state", "set_fast_path", "fast_path_enabled", "adam", "batches_per_epoch", "set_compile",
+           "compile_enabled", "compile_step"]
 
 # The fast path: fused Adam (one kernel per step instead of a loop over parameters; on the CPU
 # too, where this torch has it) and, on CUDA, TF32 matmuls. It changes results only at the level
@@ -70,6 +71,36 @@ def adam(params, **kwargs) -> torch.optim.Adam:
         except (RuntimeError, TypeError, ValueError):  # fused kernel unsupported here
             pass
     return torch.optim.Adam(params, **kwargs)
+
+
+def set_compile(enabled: bool) -> None:
+    """Compile the training step (`compile_step`) of every later fit that does not say otherwise.
+    Kept in the environment (``ZSLKIT_COMPILE=1``) so that worker processes started later inherit it."""
+    os.environ["ZSLKIT_COMPILE"] = "1" if enabled else "0"
+
+
+def compile_enabled() -> bool:
+    return os.environ.get("ZSLKIT_COMPILE", "0") == "1"
+
+
+def compile_step(step, device: torch.device):
+    """A method's ``train_step`` under ``torch.compile``: on CUDA with ``mode="reduce-overhead"``
+    (the step's kernels replayed as CUDA graphs), elsewhere inductor's default mode.
+
+    The whole step is compiled as one function. Dynamo breaks the graph where it cannot trace —
+    ``backward()``, ``zero_grad``, the fused Adam kernels (already one kernel each), the
+    gradient penalties' double backward (`zslkit.losses.gradient_penalty` runs eagerly) — and
+    compiles the pieces in between: forwards and losses fused into few kernels, with their
+    backward graphs. The first steps pay for the compilation (a minute or more on a CPU).
+    """
+    compiled = torch.compile(step, mode="reduce-overhead" if device.type == "cuda" else None)
+    if device.type != "cuda":
+        return compiled
+
+    def graphed_step(*args):
+        torch.compiler.cudagraph_mark_step_begin()  # the last step's graph outputs may be overwritten
+        return compiled(*args)
+    return graphed_step
 
 
 class TrainingDiverged(FloatingPointError):
@@ -312,6 +343,7 @@ class Trainer:
         stops training after that epoch (``history.stopped == "callback"``); the final stage
         still runs. Never use it to stop on a test metric.
     max_batches : optional cap on the batches of each epoch (for timing a few and extrapolating).
+    compile : run the method's ``train_step`` under ``torch.compile`` (`compile_step`).
     schedule_scale : passes over ``X`` per epoch of the method's schedule. The method's
         ``train_step`` is told the schedule epoch ``pass / schedule_scale`` (a float when the
         scale is not 1), so warm-ups and learning-rate steps written in epochs stretch with the
@@ -321,7 +353,7 @@ class Trainer:
 
     def __init__(self, method, X: torch.Tensor, y: torch.Tensor, *, batch_size: int, progress: bool = True,
                  checkpoint=None, checkpoint_every: int = 1, description: str = "training", max_batches=None,
-                 callback=None, schedule_scale: float = 1.0):
+                 callback=None, schedule_scale: float = 1.0, compile: bool = False):
         if X.shape[0] != y.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
         if batch_size < 1:
@@ -336,6 +368,7 @@ class Trainer:
         if not schedule_scale > 0:
             raise ValueError(f"schedule_scale must be positive, got {schedule_scale}.")
         self.schedule_scale = float(schedule_scale)
+        self.compile = bool(compile)
 
     def batches(self):
         """Index tensors of one epoch's batches, drawn on the device from torch's global RNG."""
@@ -363,6 +396,7 @@ class Trainer:
 
         history = history or History()
         good = self._snapshot()
+        step = compile_step(self.method.train_step, self.X.device) if self.compile else self.method.train_step
         bar = tqdm(range(start_epoch, epochs), desc=self.description, disable=not self.progress, leave=False)
         try:
             for epoch in bar:
@@ -370,12 +404,14 @@ class Trainer:
                 sums, count = {}, 0
                 schedule_epoch = epoch if self.schedule_scale == 1.0 else epoch / self.schedule_scale
                 for idx in self.batches():
-                    terms = self.method.train_step(self.X[idx], self.y[idx], schedule_epoch)
-                    for k, v in terms.items():
+                    terms = step(self.X[idx], self.y[idx], schedule_epoch)
+                    for k, v in terms.items():  # summed on the device: nothing is read back per step
                         v = v.detach() if torch.is_tensor(v) else torch.tensor(float(v))
-                        sums[k] = sums[k] + v if k in sums else v
+                        sums[k] = sums.get(k, 0) + v  # a new tensor (a CUDA graph reuses its outputs)
                     count += 1
-                means = {k: float(v) / count for k, v in sums.items()}  # the one host sync per epoch
+                values = [v.to(self.X.device, torch.float64) for v in sums.values()]
+                values = torch.stack(values).tolist() if values else []
+                means = {k: v / count for k, v in zip(sums, values)}  # the one host read of the epoch
                 if self.X.is_cuda:
                     torch.cuda.synchronize()
                 bad = [k for k, v in means.items() if not math.isfinite(v)]

@@ -27,8 +27,8 @@ import torch
 from torch import nn
 
 from ..data.core import ZSLData, ZSLDataError
-from ..train import (History, ModelFileError, Trainer, adam, atomic_save, batches_per_epoch, configure_device,
-                     read_zslkit_file, resolve_device, seed_everything, set_rng_state)
+from ..train import (History, ModelFileError, Trainer, adam, atomic_save, batches_per_epoch, compile_enabled,
+                     configure_device, read_zslkit_file, resolve_device, seed_everything, set_rng_state)
 
 __all__ = ["Method", "NeuralMethod", "Problem", "register", "create", "available_methods", "load_model",
            "method_class", "FeatureScaler"]
@@ -286,7 +286,7 @@ class NeuralMethod(Method):
 
     def fit(self, data: ZSLData, epochs=None, seed: int = 0, device="auto", progress: bool = True, *,
             resume=None, checkpoint=None, checkpoint_every: int = 1, max_batches=None, callback=None,
-            budget_images: int | None = None) -> History:
+            budget_images: int | None = None, compile: bool | None = None) -> History:
         """Train on ``data``'s trainval split.
 
         Parameters
@@ -310,6 +310,9 @@ class NeuralMethod(Method):
             and refitted on trainval only transfers when it is counted in updates; warm-ups and
             learning-rate steps stretch alike. `zslkit.select` passes the full trainval size.
             ``history`` then has one entry per pass over ``data``.
+        compile : run each training step under ``torch.compile`` (`zslkit.train.compile_step`:
+            CUDA graphs on a GPU); the first steps pay for the compilation. Default: off, or on
+            after `zslkit.train.set_compile(True)` / ``ZSLKIT_COMPILE=1``.
 
         Returns
         -------
@@ -350,7 +353,8 @@ class NeuralMethod(Method):
             epochs = round(epochs * scale)
         trainer = Trainer(self, problem.X, problem.y, batch_size=self.config.batch_size, progress=progress,
                           checkpoint=checkpoint, checkpoint_every=checkpoint_every, description=self.key,
-                          max_batches=max_batches, callback=callback, schedule_scale=scale)
+                          max_batches=max_batches, callback=callback, schedule_scale=scale,
+                          compile=compile_enabled() if compile is None else compile)
         history = trainer.fit(epochs, history=history, start_epoch=start)
         t1 = time.perf_counter()
         self.finish(problem, progress=progress)
