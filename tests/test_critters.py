@@ -118,3 +118,14 @@ def test_critter_grid_marks_unseen_rows(data):
     fig = critter_grid(data, classes=["zebra", "giraffe"], per_class=3)
     assert len(fig.data) == 1 and fig.data[0].z.shape == (128, 192, 3)
     assert list(fig.layout.yaxis.ticktext) == ["zebra", "giraffe (unseen)"]
+
+
+def test_subsample_keeps_each_image_with_its_render_seed(data):
+    """A subsampled critters dataset re-renders the pictures of ITS images (info is per image)."""
+    sub = data.subsample(3)
+    assert sub.info["seeds"].shape == sub.labels.shape
+    i = int(sub.splits["test_unseen"][0])
+    row = int(np.flatnonzero(data.info["seeds"] == sub.info["seeds"][i])[0])
+    assert data.labels[row] == sub.labels[i]
+    np.testing.assert_array_equal(sub.features[i], data.features[row])
+    np.testing.assert_array_equal(critters.images(sub, [i]), critters.images(data, [row]))

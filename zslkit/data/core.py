@@ -401,7 +401,14 @@ class ZSLData:
                        class_embeddings=self.class_embeddings, splits=splits,
                        class_names=self.class_names, attribute_names=self.attribute_names,
                        name=f"{self.name}[{per_class}/class]", validation_seed=self.validation_seed,
-                       info=dict(self.info))
+                       info=self._info_of_rows(keep))
+
+    def _info_of_rows(self, rows: np.ndarray) -> dict:
+        """``info`` for a subset of the images: per-image arrays (first axis of length N, such as
+        digits' ``images`` or critters' render ``seeds``) keep only ``rows``; the rest is shared."""
+        n = len(self.labels)
+        return {k: (v[rows] if isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] == n else v)
+                for k, v in self.info.items()}
 
     def summary(self) -> str:
         """One paragraph describing the dataset (for notebooks and the CLI)."""
