@@ -101,7 +101,7 @@ def test_bundle_size_and_load_time():
 
 def test_attributes_transfer_to_the_unseen_animals(data):
     from zslkit.diagnostics import attribute_transfer
-    out = attribute_transfer(data)
+    out = attribute_transfer(data.subsample(60))  # 60 images per class and split: the same conclusion, faster
     chance = 1 / data.unseen_classes.size
     assert out["dap_zsl"] > 2 * chance  # direct attribute prediction, no zero-shot method involved
 
