@@ -72,6 +72,7 @@ def test_seed_boxplot_and_sweep(fitted):
     np.testing.assert_allclose(sorted(box.data[0].y), sorted([100 * a.H, 100 * b.H]))
     sw = plots.sweep_plot([0.1, 1.0], [[a, b], a], "β")
     assert [t.name for t in sw.data] == ["S", "U", "H"] and sw.layout.xaxis.type == "log"
+    assert list(sw.layout.xaxis.tickvals) == [0.1, 1.0] and list(sw.layout.xaxis.ticktext) == ["0.1", "1"]
     with pytest.raises(ValueError):
         plots.sweep_plot([1.0], [a, b], "β")
 
@@ -117,6 +118,9 @@ def test_project_2d_and_embedding_view(rng):
     fig = plots.embedding_view({"real": (X, y), "synthetic": (X + 0.1, y)}, class_names=["a", "b"], method="pca")
     means = [t for t in fig.data if t.name.startswith("class means")]
     assert len(means) == 2 and list(means[0].text) == ["a", "b"]
+    assert list(means[1].text) == ["", ""] and "a · synthetic" in means[1].hovertext[0]   # one label per class
+    few = plots.embedding_view({"real": (X, y)}, class_names=["a", "b"], method="pca", label_classes=[1])
+    assert list(few.data[-1].text) == ["", "b"]
     coords = plots.project_2d(np.concatenate([X, X + 0.1]), method="pca")
     np.testing.assert_allclose(means[0].x[0], coords[:15, 0].mean())
     with pytest.raises(ValueError, match="same dimension"):

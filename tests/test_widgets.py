@@ -93,3 +93,31 @@ def test_panel_run_button_and_method_switch(digits):
         panel.method.value = other
         assert set(panel.sliders) == set(zslkit.method_class(other).loss_weights())
         assert list(panel.sliders_box.children) == list(panel.sliders.values())
+
+
+def test_validation_runs_match_the_refits_updates(tiny, fit_budgets):
+    widgets.retrain("cada-vae", {}, tiny, epochs=1, split="validation")
+    widgets.retrain("cada-vae", {}, tiny, epochs=1, split="validation", match_updates=False)
+    r = widgets.retrain("cada-vae", {}, tiny, epochs=1, split="test")
+    assert fit_budgets == [len(tiny.y("trainval")), None, None]
+    assert r.split == "test"
+
+
+def test_panel_never_mixes_splits_in_one_figure(digits):
+    panel = widgets.HyperparameterPanel(digits, methods=["eszsl"], method="eszsl")
+    for gamma in (10.0, 0.01):
+        panel.sliders["gamma"].value = gamma
+        panel.run()
+    names = lambda fig: {t.legendgroup for t in fig.data}                       # noqa: E731
+    assert names(panel.figure) == {"1: eszsl (γ=10, λ=1)", "2: eszsl (γ=0.01, λ=1)"}
+    assert "validation" in panel.figure.layout.title.text
+    panel.split.value = "test"                    # what the toggle does: the validation curves go
+    assert panel.figure is None and "test" in panel.summary.value and "Run" in panel.summary.value
+    panel.run()
+    assert [r.split for _, r in panel.runs] == ["validation", "validation", "test"]
+    assert names(panel.figure) == {"3: eszsl (γ=0.01, λ=1)"} and "test split" in panel.figure.layout.title.text
+    assert "test" in panel.figure.layout.legend.title.text and "test:" in panel.summary.value
+    panel.split.value = "validation"              # back: only the validation runs, the last one summarised
+    assert names(panel.figure) == {"1: eszsl (γ=10, λ=1)", "2: eszsl (γ=0.01, λ=1)"}
+    assert "validation:" in panel.summary.value and "2: eszsl" in panel.summary.value
+    assert [label for label, _ in panel.runs_of("test")] == ["3: eszsl (γ=0.01, λ=1)"]

@@ -250,7 +250,7 @@ def sweep_plot(values: Sequence, results: Sequence, parameter: str, metrics: Seq
     """Metrics (in %) against the value of one hyperparameter.
 
     values : the hyperparameter values; results : one Evaluation/dict, or a list of them (seeds,
-    drawn as mean ± s.d.), per value.
+    drawn as mean ± s.d.), per value. A logarithmic x axis is labelled at the values only.
     """
     if len(values) != len(results):
         raise ValueError(f"{len(values)} values but {len(results)} results.")
@@ -261,7 +261,10 @@ def sweep_plot(values: Sequence, results: Sequence, parameter: str, metrics: Seq
                                  line=dict(color=_PALETTE[i % len(_PALETTE)]),
                                  error_y=dict(type="data", array=[s[1] for s in stats],
                                               visible=any(s[1] > 0 for s in stats))))
-    fig.update_xaxes(title=parameter, type="log" if log_x and min(values) > 0 else None)
+    log = log_x and min(values) > 0
+    # on a log axis, ticks at the swept values only (plotly's default labels the minor ticks 2, 5)
+    fig.update_xaxes(title=parameter, type="log" if log else None,
+                     **(dict(tickvals=list(values), ticktext=[f"{v:g}" for v in values]) if log else {}))
     fig.update_yaxes(title="%")
     return _layout(fig, title or f"Sweep over {parameter}", legend_title="metric")
 
@@ -358,9 +361,36 @@ def project_2d(X, method: str = "tsne", seed: int = 0, perplexity: float = 30.0)
     raise ValueError(f"method must be 'tsne', 'umap', 'pca' or 'auto', got {method!r}.")
 
 
+def _label_positions(xy, texts, Z, others) -> list:
+    """A text position per point (above, below, right, left) whose label box overlaps neither a
+    label placed before it nor another marker (``others``: every marked point), as far as a rough
+    size estimate (7 px per character, markers 16 px, on a ~800 × 540 px plot) can tell; above
+    when nothing fits."""
+    span = np.ptp(Z, axis=0) + 1e-12
+    cw, h, gap = 7 / 800, 16 / 540, 12 / 540          # one character, one line, marker clearance
+    mx, my = 9 / 800, 9 / 540                         # half a marker
+    xy = (np.asarray(xy, dtype=float) - Z.min(0)) / span
+    others = (np.asarray(others, dtype=float) - Z.min(0)) / span
+    boxes, out = [], []
+    for (x, y), t in zip(xy, texts):
+        markers = [(u - mx, v - my, u + mx, v + my) for u, v in others if abs(u - x) + abs(v - y) > 1e-9]
+        w = cw * len(t)
+        options = {"top center": (x - w / 2, y + gap, x + w / 2, y + gap + h),
+                   "bottom center": (x - w / 2, y - gap - h, x + w / 2, y - gap),
+                   "middle right": (x + gap, y - h / 2, x + gap + w, y + h / 2),
+                   "middle left": (x - gap - w, y - h / 2, x - gap, y + h / 2)}
+        free = [k for k, b in options.items()
+                if not any(b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3] for o in boxes + markers)]
+        pos = free[0] if free else "top center"
+        if t:
+            boxes.append(options[pos])
+        out.append(pos)
+    return out
+
+
 def embedding_view(groups: Mapping, class_names=None, method: str = "tsne", seed: int = 0,
                    max_per_class: int | None = None, mark_means: bool = True, coords=None,
-                   title: str | None = None) -> go.Figure:
+                   title: str | None = None, label_classes=None) -> go.Figure:
     """Points of several groups (e.g. real and synthetic features) in one 2-D projection.
 
     groups : ``{group name: (X (n, d), labels (n,))}``; all groups must have the same d. They
@@ -370,6 +400,9 @@ def embedding_view(groups: Mapping, class_names=None, method: str = "tsne", seed
     the real one shows a generator that misses that class.
     class_names : names by label (list or dict). max_per_class : subsample each class of each
     group (seeded). coords : precomputed (n_total, 2) coordinates (skips the projection).
+    Class names are written beside the first group's means only (the other groups' means name
+    their class on hover), so labels do not pile up; label_classes : the labels whose mean is
+    named (default: all).
     """
     rng = np.random.default_rng(seed)
     names, Xs, ys, gs = list(groups), [], [], []
@@ -410,13 +443,19 @@ def embedding_view(groups: Mapping, class_names=None, method: str = "tsne", seed
                                      marker=dict(color=color[c], size=5, opacity=0.6,
                                                  symbol=_SYMBOLS[gi % len(_SYMBOLS)])))
     if mark_means:
+        shown = None if label_classes is None else {int(c) for c in np.asarray(label_classes).reshape(-1)}
+        every_mean = np.array([Z[(g == gi) & (y == c)].mean(0) for gi in range(len(names)) for c in classes
+                               if ((g == gi) & (y == c)).any()])
         for gi, name in enumerate(names):
             cs = [c for c in classes if ((g == gi) & (y == c)).any()]
             means = np.array([Z[(g == gi) & (y == c)].mean(0) for c in cs])
             if not cs:
                 continue
-            fig.add_trace(go.Scatter(x=means[:, 0], y=means[:, 1], mode="markers+text",
-                                     text=[cname(c) for c in cs], textposition="top center",
+            named = [gi == 0 and (shown is None or int(c) in shown) for c in cs]
+            text = [cname(c) if n else "" for c, n in zip(cs, named)]
+            fig.add_trace(go.Scatter(x=means[:, 0], y=means[:, 1], mode="markers+text" if any(named) else "markers",
+                                     text=text, textposition=_label_positions(means, text, Z, every_mean),
+                                     hovertext=[f"{cname(c)} · {name} mean" for c in cs], hoverinfo="text",
                                      name=f"class means · {name}", legendgroup=f"means {name}",
                                      marker=dict(color=[color[c] for c in cs], size=16,
                                                  symbol=_MEAN_SYMBOLS[gi % len(_MEAN_SYMBOLS)],

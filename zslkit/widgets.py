@@ -10,12 +10,20 @@ The callbacks are ordinary library functions, tested without a browser:
 
 `HyperparameterPanel` wires them together: a method selector, the sliders, an epoch budget, a
 split selector and a Run button; each run updates S / U / H and overlays its seen–unseen curve
-on the previous runs'. Retraining happens only on the button (never on every slider move).
+on the previous runs' of the same split. Retraining happens only on the button (never on every
+slider move).
 
 Protocol: by default the panel fits on the class-disjoint **validation** problem inside
 trainval (`ZSLData.validation_view`) and reports validation S / U / H, so choosing weights by
 eye never touches the test split. ``split="test"`` fits on trainval and reports the test
-split, for looking only.
+split, for looking only. The panel never draws curves of both splits in one figure: switching
+the split redraws the figure with that split's runs only (none yet: an empty figure).
+
+Budgets are counted in updates, as in `zslkit.select`: a validation fit trains on fewer images
+than a refit on trainval, so by default (``match_updates=True``) it runs the updates that its
+``epochs`` give on all of trainval (`NeuralMethod.fit(..., budget_images=...)`). The same epochs
+then mean the same training on both splits, and a preset chosen on validation (the ``"quick"``
+presets were) is run on validation as it was chosen.
 
 Widgets need JupyterLab 4 with ipywidgets 8 (its extension ships prebuilt); figures are plain
 plotly figures displayed in an ``Output`` widget (no ``FigureWidget``, no extra package).
@@ -89,40 +97,48 @@ def slider_values(sliders: dict) -> dict:
 
 
 def retrain(key: str, weights: dict, data, epochs: int | None = None, seed: int = 0, preset: str | None = "quick",
-            split: str = "validation", device="cpu", progress: bool = False) -> Evaluation:
+            split: str = "validation", device="cpu", progress: bool = False, match_updates: bool = True) -> Evaluation:
     """Fit method ``key`` with the given loss ``weights`` and return its `Evaluation`.
 
     preset : the budget to start from (``"quick"`` by default; ignored when the method lacks it);
     epochs : overrides the preset's epochs. split : ``"validation"`` fits on
     ``data.validation_view()`` and evaluates its held-out classes (model selection); ``"test"``
-    fits on trainval and evaluates the test splits (look, do not tune). The fitted model and the
-    seconds it took are attached as ``evaluation.model`` and ``evaluation.seconds``.
+    fits on trainval and evaluates the test splits (look, do not tune).
+    match_updates : on the validation split, train for the updates ``epochs`` give on all of
+    ``data``'s trainval (``fit(budget_images=...)``, as `zslkit.select` does), so that a budget
+    means the same training on both splits; False trains ``epochs`` passes over the smaller
+    validation training set (fewer updates). Closed-form methods ignore it.
+    The fitted model, the seconds it took and the split are attached as ``evaluation.model``,
+    ``evaluation.seconds`` and ``evaluation.split``.
     """
     if split not in ("validation", "test"):
         raise ValueError(f"split must be 'validation' or 'test', got {split!r}.")
     target = data.validation_view() if split == "validation" else data
+    budget = len(data.y("trainval")) if split == "validation" and match_updates else None
     t0 = time.perf_counter()
     model = create(key, preset=preset_for(key, preset), **(weights or {}))
-    model.fit(target, epochs=epochs, seed=seed, device=device, progress=progress)
+    model.fit(target, epochs=epochs, seed=seed, device=device, progress=progress, budget_images=budget)
     result = evaluate(model, target)
-    result.model, result.seconds = model, time.perf_counter() - t0
+    result.model, result.seconds, result.split = model, time.perf_counter() - t0, split
     return result
 
 
 def sweep(key: str, parameter: str, values, data, *, weights: dict | None = None, epochs: int | None = None,
-          seeds=(0,), preset: str | None = "quick", split: str = "validation", device="cpu") -> list:
+          seeds=(0,), preset: str | None = "quick", split: str = "validation", device="cpu",
+          match_updates: bool = True) -> list:
     """Retrain over ``values`` of one loss weight (the others at ``weights`` or their defaults).
 
     Returns one list of `Evaluation` (one per seed) per value, ready for `plots.sweep_plot`.
-    Sweeps default to the validation split: they are model selection.
+    Sweeps default to the validation split: they are model selection (budgets matched in
+    updates, see `retrain`).
     """
     if parameter not in _cls(key).loss_weights():
         raise ValueError(f"{key}: {parameter!r} is not a loss weight; loss weights: {list(_cls(key).loss_weights())}.")
     out = []
     for v in values:
         w = {**(weights or {}), parameter: float(v)}
-        out.append([retrain(key, w, data, epochs=epochs, seed=s, preset=preset, split=split, device=device)
-                    for s in seeds])
+        out.append([retrain(key, w, data, epochs=epochs, seed=s, preset=preset, split=split, device=device,
+                            match_updates=match_updates) for s in seeds])
     return out
 
 
@@ -140,21 +156,25 @@ class HyperparameterPanel:
 
     Parameters
     ----------
-    data : the `ZSLData` to train on (small: ``digits`` or a subsample).
+    data : the `ZSLData` to train on (small: a subsample of ``critters``, or ``digits``).
     methods : method keys offered (default: every registered method).
-    preset, epochs, seed, device : the budget of each run (see `retrain`).
+    preset, epochs, seed, device, match_updates : the budget of each run (see `retrain`).
     split : ``"validation"`` (default, model selection) or ``"test"`` (look only).
-    keep : how many earlier runs stay overlaid on the curve.
+    keep : how many earlier runs of the same split stay overlaid on the curve.
 
     ``panel.run()`` is what the button calls; ``panel.runs`` holds ``(label, Evaluation)`` of
-    every run and ``panel.figure`` the current curve figure.
+    every run (``Evaluation.split`` says which split it was evaluated on) and ``panel.figure``
+    the current curve figure: only runs of the split the toggle shows, never both splits in one
+    figure (switching the toggle redraws it, or clears it until a run on that split exists).
     """
 
     def __init__(self, data, methods=None, preset: str | None = "quick", epochs: int | None = None, seed: int = 0,
-                 split: str = "validation", device="cpu", keep: int = 4, method: str | None = None):
+                 split: str = "validation", device="cpu", keep: int = 4, method: str | None = None,
+                 match_updates: bool = True):
         import ipywidgets as w
 
         self.data, self.preset, self.seed, self.device, self.keep = data, preset, seed, device, keep
+        self.match_updates = match_updates
         methods = list(methods) if methods is not None else available_methods()
         if not methods:
             raise ValueError("no methods to choose from.")
@@ -173,6 +193,7 @@ class HyperparameterPanel:
         self.sliders = {}
         self._build_sliders()
         self.method.observe(self._on_method, names="value")
+        self.split.observe(self._on_split, names="value")
         self.run_button.on_click(lambda _: self.run())
         controls = w.VBox([self.method, self.sliders_box, w.HBox([self.epochs, self.run_button]), self.split])
         self.widget = w.VBox([controls, self.summary, self.output])
@@ -192,16 +213,38 @@ class HyperparameterPanel:
         self._build_sliders()
         self.epochs.value = self._default_epochs(change["new"], self._fixed_epochs)
 
-    def run(self) -> Evaluation:
-        """Retrain with the current widget values; update the summary line and the curves."""
+    def _on_split(self, change):
+        """The split changed: show only that split's runs (or nothing), never both splits."""
+        shown = self.runs_of(change["new"])
+        self.summary.value = (result_html(shown[-1][1], shown[-1][0], change["new"]) if shown else
+                              f"Now evaluating on the <b>{change['new']}</b> split: press <b>Run</b>. "
+                              f"Curves of the {change['old']} split are not drawn with {change['new']} curves.")
+        self._draw(change["new"])
+
+    def runs_of(self, split: str) -> list:
+        """``(label, Evaluation)`` of the runs evaluated on ``split``, oldest first."""
+        return [(label, r) for label, r in self.runs if getattr(r, "split", None) == split]
+
+    def _draw(self, split: str):
         from IPython.display import clear_output, display
 
+        recent = dict(self.runs_of(split)[-self.keep:])
+        self.figure = plots.seen_unseen_curves(recent, title=f"Seen–unseen curves ({split} split)") if recent else None
+        if self.figure is not None:
+            self.figure.update_layout(legend_title_text=f"model ({split} split)")
+        with self.output:
+            clear_output(wait=self.figure is not None)   # wait=True would keep the old figure when none follows
+            if self.figure is not None:
+                display(self.figure)
+
+    def run(self) -> Evaluation:
+        """Retrain with the current widget values; update the summary line and the curves."""
         key, weights, split = self.method.value, slider_values(self.sliders), self.split.value
-        self.summary.value = f"training <b>{key}</b> for {self.epochs.value} epochs …"
+        self.summary.value = f"training <b>{key}</b> for {self.epochs.value} epochs on the {split} split …"
         self.run_button.disabled = True
         try:
             result = retrain(key, weights, self.data, epochs=self.epochs.value, seed=self.seed, preset=self.preset,
-                             split=split, device=self.device)
+                             split=split, device=self.device, match_updates=self.match_updates)
         except Exception as exc:  # show the error in the panel, keep the panel usable
             self.summary.value = f"<span style='color:#d62728'>{type(exc).__name__}: {exc}</span>"
             raise
@@ -211,11 +254,7 @@ class HyperparameterPanel:
         label = f"{len(self.runs) + 1}: {key}" + (f" ({shown})" if shown else "")
         self.runs.append((label, result))
         self.summary.value = result_html(result, label, split)
-        recent = dict(self.runs[-self.keep:])
-        self.figure = plots.seen_unseen_curves(recent, title=f"Seen–unseen curves ({split} split)")
-        with self.output:
-            clear_output(wait=True)
-            display(self.figure)
+        self._draw(split)
         return result
 
     def _ipython_display_(self):
