@@ -92,6 +92,9 @@ def compile_step(step, device: torch.device):
     gradient penalties' double backward (`zslkit.losses.gradient_penalty` runs eagerly) — and
     compiles the pieces in between: forwards and losses fused into few kernels, with their
     backward graphs. The first steps pay for the compilation (a minute or more on a CPU).
+    Dynamo compiles the wrapper of each optimiser's ``step`` once per optimiser: past 8 in one
+    process (the two-level method has 5) it warns that it hit its recompile limit and runs them
+    eagerly, which costs nothing (the fused Adam runs eagerly anyway).
     """
     compiled = torch.compile(step, mode="reduce-overhead" if device.type == "cuda" else None)
     if device.type != "cuda":
