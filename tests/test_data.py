@@ -69,16 +69,106 @@ def test_digits_is_real_and_documented():
 def test_synthetic_is_seeded():
     a, b = zslkit.datasets.make_synthetic(seed=4), zslkit.datasets.make_synthetic(seed=4)
     np.testing.assert_array_equal(a.features, b.features)
+    np.testing.assert_array_equal(a.splits["trainval"], b.splits["trainval"])
     assert not np.array_equal(a.features, zslkit.datasets.make_synthetic(seed=5).features)
-    assert (a.features >= 0).all()
+    assert a.features.dtype == np.float32 and np.isfinite(a.features).all()
 
 
-def test_awa2_synthetic_uses_the_real_matrix_and_split():
-    sem = load("awa2-semantics")
-    d = load("awa2-synthetic", images_per_class=10, feature_dim=16)
+def test_synthetic_default_shapes_and_settings():
+    d = load("synthetic")
+    assert d.features.shape == (20 * 60, 128) and d.n_classes == 20 and d.unseen_classes.size == 5
+    assert d.embedding_dim == 16 and d.info["latent_dim"] == 128
+    small = zslkit.datasets.make_synthetic(n_classes=4, n_unseen=1, embedding_dim=3, feature_dim=5,
+                                           images_per_class=6, seed=1)
+    assert small.features.shape == (24, 5)
+    with pytest.raises(ZSLDataError, match="unknown generator setting"):
+        zslkit.datasets.make_synthetic(noise=1.0)
+    with pytest.raises(ZSLDataError, match="tuned must lie"):
+        zslkit.datasets.make_synthetic(tuned=1.5)
+
+
+@pytest.mark.parametrize("bench, C, A, n_seen, per_class", [("awa2", 50, 85, 40, 120), ("cub", 200, 312, 150, 60),
+                                                              ("sun", 717, 102, 645, 20)])
+def test_benchmark_synthetic_uses_the_real_matrix_split_and_calibrated_settings(bench, C, A, n_seen, per_class):
+    from zslkit.data.synthetic import CALIBRATED, IMAGES_PER_CLASS
+    sem = load(f"{bench}-semantics")
+    d = load(f"{bench}-synthetic", images_per_class=5, feature_dim=16)
     np.testing.assert_array_equal(d.class_embeddings, sem.matrix)
     np.testing.assert_array_equal(d.unseen_classes, sem.unseen_classes)
-    assert d.seen_classes.size == 40 and d.unseen_classes.size == 10 and d.embedding_dim == 85
+    np.testing.assert_array_equal(np.unique(d.labels[d.splits["val_unseen"]]), sem.validation_classes)
+    assert d.class_names == sem.class_names and d.n_classes == C and d.embedding_dim == A
+    assert d.seen_classes.size == n_seen and d.features.shape == (5 * C, 16)
+    assert d.info["calibrated"] and all(d.info[k] == v for k, v in CALIBRATED[bench.upper()].items())
+    assert IMAGES_PER_CLASS[bench.upper()] == per_class
+    assert not load(f"{bench}-synthetic", images_per_class=5, feature_dim=16, tuned=0.0).info["calibrated"]
+
+
+def test_awa2_synthetic_default_is_the_calibrated_dataset():
+    d = load("awa2-synthetic")
+    assert d.features.shape == (50 * 120, 512) and d.features.dtype == np.float32
+    assert d.splits["test_seen"].size == 40 * 24 and d.splits["test_unseen"].size == 10 * 120
+    assert d.info["settings_of"] == "AWA2" and d.info["extractor_classes"] == 40
+
+
+def test_synthetic_feature_extractor_never_sees_an_unseen_class_or_a_dataset_image(monkeypatch):
+    """The extractor is fitted on its own photos of the seen classes only (module docstring, stage 2)."""
+    from zslkit.data import synthetic
+    fitted, featurised = [], []
+    fit, features = synthetic._Generator.fit_extractor, synthetic._Generator.features
+
+    def spy_fit(self, Z, y):
+        fitted.append((Z.copy(), y.copy()))
+        return fit(self, Z, y)
+
+    def spy_features(self, Z, y=None):
+        featurised.append(Z.copy())
+        return features(self, Z, y)
+    monkeypatch.setattr(synthetic._Generator, "fit_extractor", spy_fit)
+    monkeypatch.setattr(synthetic._Generator, "features", spy_features)
+    for make in (lambda: zslkit.datasets.make_synthetic(n_classes=8, n_unseen=3, feature_dim=8, images_per_class=10,
+                                                         seed=2),
+                 lambda: load("cub-synthetic", images_per_class=4, feature_dim=8)):
+        d = make()
+        (Z, y), = fitted
+        assert set(np.unique(y)) == set(d.seen_classes)  # every seen class, no unseen one
+        dataset_images = np.concatenate(featurised)
+        assert dataset_images.shape[0] == d.labels.size
+        # no photo of the extractor is one of the dataset's images
+        assert not ({z.tobytes() for z in Z} & {z.tobytes() for z in dataset_images})
+        fitted.clear()
+        featurised.clear()
+    gen = synthetic._Generator(np.eye(4) + 0.1, np.array([0, 1]), 4, 4, synthetic.BASE_SETTINGS,
+                               np.random.default_rng(0))
+    with pytest.raises(ZSLDataError, match="unseen class reached the feature extractor"):
+        fit(gen, np.zeros((3, 4), np.float32), np.array([0, 1, 3]))
+
+
+def test_synthetic_extractor_photos_and_dataset_images_are_separate_streams():
+    """Changing how many photos the extractor gets changes the extractor, not which images are drawn."""
+    from zslkit.data import synthetic
+    A = load("awa2-semantics").matrix
+    y = np.repeat(np.arange(50), 3)
+    kw = dict(feature_dim=8, latent_dim=16, settings=synthetic.CALIBRATED["AWA2"], seed=0)
+    seen = load("awa2-semantics").seen_classes
+    X1, log1 = synthetic._draw_features(A, y, seen, extractor_images=5, **kw)
+    X2, log2 = synthetic._draw_features(A, y, seen, extractor_images=6, **kw)
+    X3, _ = synthetic._draw_features(A, y, seen, extractor_images=5, **kw)
+    np.testing.assert_array_equal(X1, X3)
+    assert log1["extractor_images"] == 200 and log2["extractor_images"] == 240
+    assert not np.array_equal(X1, X2)
+
+
+def test_tuned_units_make_unseen_images_look_seen():
+    """The seen-class bias comes from the extractor's class-tuned units (β): without them ESZSL's
+    unseen accuracy in GZSL is far higher on the same images (module docstring, stage 3)."""
+    d_biased = load("awa2-synthetic")
+    d_plain = load("awa2-synthetic", tuned=0.0)
+    U = {}
+    for name, d in (("biased", d_biased), ("plain", d_plain)):
+        m = zslkit.create("eszsl", preset="xian2018")
+        m.fit(d, progress=False)
+        U[name] = zslkit.evaluate(m, d).U
+    assert U["biased"] < 0.15 < 0.4 < U["plain"]  # measured: 0.098 and 0.575
 
 
 @pytest.mark.parametrize("name, C, A", [("awa1", 50, 85), ("awa2", 50, 85), ("cub", 200, 312), ("sun", 717, 102),
