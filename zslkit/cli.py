@@ -128,9 +128,7 @@ def cmd_compare(args) -> int:
     try:
         rows = compare(methods, datasets, seeds=args.seeds, out=out, epochs=args.epochs, device=args.device,
                        quick=args.quick, progress=_progress(args), **executor)
-    except OutputBusy as exc:
-        raise UsageError(str(exc)) from None
-    except RayUnavailable as exc:
+    except (OutputBusy, RayUnavailable) as exc:
         raise UsageError(str(exc)) from None
     except TasksFailed as exc:
         print(f"\nzslkit: {exc}", file=sys.stderr)
