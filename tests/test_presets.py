@@ -47,3 +47,56 @@ def test_a_preset_without_provenance_is_refused(tmp_path, monkeypatch):
 def test_unknown_preset_names_the_choices():
     with pytest.raises(ValueError, match="no preset 'nope'"):
         zslkit.create("cada-vae", preset="nope")
+
+
+# -- the size rule (preset "auto") for data without a preset ---------------------------------------
+def test_size_rule_anchors_are_the_bundled_datasets_shapes():
+    for name, (d, n) in presets.ANCHORS.items():
+        if name == "paper":
+            continue
+        data = zslkit.datasets.load(name)
+        assert (data.features.shape[1], len(data.y("trainval"))) == (d, n), name
+
+
+def test_size_rule_picks_the_nearest_validated_preset_and_scales_beta_with_the_dimension():
+    rule = presets.size_rule("cada-vae", 256, 1000)  # nearest in (ln d, ln n): digits (64, 1011)
+    assert rule["anchor"] == "digits" and rule["budget_images"] == 1011
+    expected = {**presets.presets_of("cada-vae")["digits"]}
+    expected["beta"] *= 256 / 64                                  # KL weight of a sum over d
+    assert rule["hyperparameters"] == expected
+    # at the benchmarks' shape: the paper itself, β rescaled only when d differs from 2048
+    assert presets.size_rule("cada-vae", 2048, 20000) == {"anchor": "paper", "hyperparameters": {},
+                                                          "budget_images": None}
+    assert presets.size_rule("cada-vae", 1024, 20000)["hyperparameters"] == {"beta": 0.125}
+    # a method without a preset for an anchor never lands on it
+    for key in available_methods():
+        anchor = presets.size_rule(key, 512, 4000)["anchor"]
+        assert anchor == "paper" or anchor in presets.presets_of(key)
+    with pytest.raises(ValueError, match="positive"):
+        presets.size_rule("cada-vae", 0, 100)
+
+
+def test_auto_preset_applies_the_rule_at_fit_and_keeps_what_the_caller_set():
+    data = zslkit.datasets.load("synthetic")  # 128-d, 720 trainval images: nearest is digits
+    model = zslkit.create("cada-vae", preset="auto", classifier_epochs=2, epochs=3)
+    assert model.config.epochs == 3 and model.size_rule_ is None
+    history = model.fit(data, progress=False)
+    rule = model.size_rule_
+    assert rule["anchor"] == "digits"
+    assert model.config.classifier_epochs == 2 and model.config.epochs == 3      # the caller's
+    assert model.config.lr == presets.presets_of("cada-vae")["digits"]["lr"]     # the anchor's
+    assert model.config.beta == pytest.approx(presets.presets_of("cada-vae")["digits"]["beta"] * 2)
+    # 3 epochs of digits' 1011 images in batches of 50 = 60 updates = 4 passes over 720 images (14 batches)
+    assert history.epochs_completed == 4
+
+
+def test_cli_uses_the_size_rule_on_data_without_a_preset_and_says_so(capsys):
+    from zslkit.runs import describe_settings, preset_for
+
+    assert preset_for("cada-vae", "my-own-data") == "auto"
+    assert preset_for("eszsl", "my-own-data") is None
+    assert preset_for("cada-vae", "critters") == "critters"
+    line = describe_settings("acmr", "auto", zslkit.datasets.load("synthetic"))
+    assert "size rule" in line and "'digits'" in line and "zslkit select acmr" in line
+    assert "provenance" not in describe_settings("cada-vae", "critters")  # the provenance text itself
+    assert presets.provenance("cada-vae", "critters") in describe_settings("cada-vae", "critters")

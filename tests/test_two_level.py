@@ -259,6 +259,20 @@ def test_critic_steps_raise_the_critic_estimates(tiny):
         assert float(second[t]) > float(first[t]), t
 
 
+@pytest.mark.parametrize("critic_steps, coupling_steps", [(5, 1), (2, 5), (3, None)])
+def test_coupling_critic_steps_count_the_updates_of_d2_and_d3(tiny, critic_steps, coupling_steps):
+    model, X, y = _prepared(tiny, critic_steps=critic_steps, coupling_critic_steps=coupling_steps)
+    calls = {}
+    update = model._update
+    def counting(name, loss):
+        calls[name] = calls.get(name, 0) + 1
+        update(name, loss)
+    model._update = counting
+    model.train_step(X, y, 0)
+    coupling = critic_steps if coupling_steps is None else coupling_steps
+    assert calls == {"critic1": critic_steps, "critic2": coupling, "critic3": coupling}
+
+
 def test_generator_and_inference_oppose_the_joint_critic(tiny):
     # ALI sign: G and I minimise W₃ = E[D₃(x, I(x))] − E[D₃(G(z, h), h)], the quantity D₃ maximises
     model, X, y = _prepared(tiny, critic_steps=0, alpha1=0.0, beta=0.0, alpha2=100.0, lr=1e-3)

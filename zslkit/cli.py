@@ -59,11 +59,12 @@ def cmd_datasets(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from .runs import preset_for, run_one
+    from .runs import describe_settings, preset_for, run_one
 
     key = _method(args.method)
     data = _load_dataset(args.dataset, args.data_dir)
     preset = args.preset or preset_for(key, data.name, args.quick)
+    print(describe_settings(key, preset, data))
     out = Path(args.out) / f"{key}-{data.name.replace('/', '_')}-seed{args.seed}" if args.out else None
     row, _ = run_one(key, data, seed=args.seed, epochs=args.epochs, device=args.device, preset=preset,
                      progress=not args.no_progress, out=out)
@@ -197,7 +198,8 @@ def cmd_select(args) -> int:
         failed = [{"params": o.task["params"], "fold": o.task["fold"], "seed": o.task["seed"], "error": o.error}
                   for o in exc.failed]
     if rows:
-        print(f"\nbest: {rows[0]['params']} (mean validation H {rows[0]['H']:.3f} ± {rows[0]['H_std']:.3f})")
+        print(f"\nbest: {rows[0]['params']} (mean validation H {rows[0]['H']:.3f} ± {rows[0]['H_std']:.3f}, "
+              f"{rows[0]['train_seconds']:.1f} s per training)")
     if args.out:
         blob = {"method": key, "dataset": data.name, "preset": preset, "folds": args.folds,
                 "match_updates": not args.no_match_updates, "rows": rows}

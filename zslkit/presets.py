@@ -4,6 +4,18 @@ A method module holds its paper's defaults (its ``Config``); everything chosen f
 in the TOML file, each entry with a one-line ``provenance``, and the full selection history in
 ``results/selection/README.md``.
 
+A dataset with no preset (a user's own data) gets the **size rule**, the preset ``"auto"``
+(`size_rule`): the paper defaults assume 2048-d ResNet features and ~470 batches per epoch,
+which on small data train far too long and weigh the summed loss terms wrongly. The rule takes
+the validated preset of the bundled dataset nearest in feature dimension d and trainval size n
+(`ANCHORS`: each preset was chosen on 5 class-disjoint validation folds of its dataset), trains
+for the same number of UPDATES that preset makes on its own dataset (`NeuralMethod.fit`'s
+``budget_images``: warm-ups and learning-rate steps stretch alike), and rescales the one weight
+that grows with d (CADA-VAE's KL weight β, because its reconstruction terms are sums over d).
+At the benchmarks' shape (d ≥ 1024 and n ≥ 10,000) the nearest anchor is the paper itself: the
+defaults, untouched. `zslkit select` on the user's own validation folds does better; the CLI
+says which settings a run used and points there.
+
 >>> from zslkit import presets
 >>> presets.presets_of("cada-vae")["AWA2"]
 {'classifier_epochs': 29}
@@ -12,6 +24,7 @@ in the TOML file, each entry with a one-line ``provenance``, and the full select
 """
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,7 +33,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-__all__ = ["PRESETS_FILE", "table", "presets_of", "provenance"]
+__all__ = ["PRESETS_FILE", "table", "presets_of", "provenance", "ANCHORS", "size_rule"]
 
 PRESETS_FILE = Path(__file__).with_name("presets.toml")
 
@@ -53,3 +66,57 @@ def provenance(key: str, name: str) -> str:
         return table()[key][name]["provenance"]
     except KeyError:
         raise KeyError(f"no preset {name!r} for {key!r} in {PRESETS_FILE.name}.") from None
+
+
+#: The size rule's anchors: bundled dataset → (feature dimension d, trainval images n). Their
+#: presets were chosen on 5 class-disjoint validation folds; "paper" stands for the defaults
+#: (2048-d ResNet-101 features; n = AWA2's 23,527 trainval images). tests/test_presets.py checks
+#: d and n against the datasets.
+ANCHORS = {"digits": (64, 1011), "critters": (128, 7680), "awa2-synthetic": (512, 3840),
+           "cub-synthetic": (512, 7200), "paper": (2048, 23527)}
+
+#: hyperparameters that scale with the feature dimension d (summed loss terms), per method
+_SCALES_WITH_DIM = {"cada-vae": ("beta",)}
+
+
+def size_rule(key: str, feature_dim: int, n_images: int) -> dict:
+    """The settings of preset ``"auto"`` for method ``key`` on data of this shape.
+
+    The anchor a minimises |ln(d / d_a)| + |ln(n / n_a)| over the `ANCHORS` for which ``key`` has
+    a preset (or "paper"). Returns ``{"anchor": a, "hyperparameters": {...}, "budget_images":
+    n_a or None}``: the anchor's preset with the d-dependent weights multiplied by d / d_a, and
+    the image count whose updates the training should make (None for "paper": the defaults'
+    epochs as they are).
+
+    >>> size_rule("cada-vae", 128, 7000)["anchor"]
+    'critters'
+    >>> rule = size_rule("cada-vae", 256, 5000)       # between critters and awa2-synthetic
+    >>> rule["anchor"], rule["budget_images"]
+    ('awa2-synthetic', 3840)
+    >>> size_rule("acmr", 2048, 30000)
+    {'anchor': 'paper', 'hyperparameters': {}, 'budget_images': None}
+    """
+    import math
+
+    if feature_dim < 1 or n_images < 1:
+        raise ValueError(f"size_rule needs a positive feature dimension and image count, got {feature_dim}, {n_images}.")
+    own = presets_of(key)
+    candidates = [name for name in ANCHORS if name == "paper" or name in own]
+
+    def distance(name):
+        d, n = ANCHORS[name]
+        return abs(math.log(feature_dim / d)) + abs(math.log(n_images / n))
+
+    anchor = min(candidates, key=distance)
+    if anchor == "paper":
+        hyperparameters, budget = {}, None
+        if feature_dim != ANCHORS["paper"][0] and _SCALES_WITH_DIM.get(key):
+            from .methods import method_class
+            defaults = {f.name: f.default for f in dataclasses.fields(method_class(key).Config)}
+            hyperparameters = {name: defaults[name] for name in _SCALES_WITH_DIM[key]}
+    else:
+        hyperparameters, budget = dict(own[anchor]), ANCHORS[anchor][1]
+    for name in _SCALES_WITH_DIM.get(key, ()):
+        if name in hyperparameters:
+            hyperparameters[name] = hyperparameters[name] * feature_dim / ANCHORS[anchor][0]
+    return {"anchor": anchor, "hyperparameters": hyperparameters, "budget_images": budget}

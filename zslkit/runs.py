@@ -26,7 +26,7 @@ from .evaluate import evaluate
 from .methods import create, method_class
 from .sweep import TasksFailed, run_tasks
 
-__all__ = ["versions", "preset_for", "run_one", "compare", "summarize", "load_results", "write_json_atomic",
+__all__ = ["versions", "preset_for", "describe_settings", "run_one", "compare", "summarize", "load_results", "write_json_atomic",
            "format_table", "format_markdown", "write_report", "output_lock", "OutputBusy"]
 
 RESULT_KEYS = ("S", "U", "H", "ZSL", "AUSUC", "mAP")
@@ -71,14 +71,35 @@ def _jsonable(o):
 
 
 def preset_for(key: str, dataset: str, quick: bool = False) -> str | None:
-    """The method's preset for this dataset (``digits``, ``awa2-synthetic``, ``AWA2`` ...), if it has one."""
-    presets = method_class(key).presets
+    """The method's preset for this dataset (``digits``, ``awa2-synthetic``, ``AWA2`` ...) if it
+    has one; otherwise ``"auto"`` (the size rule, `zslkit.presets.size_rule`) for a neural
+    method and None (its own internal selection) for a closed-form one."""
+    cls = method_class(key)
+    presets = cls.presets
     if quick:
         return "quick" if "quick" in presets else None
     for name in (dataset, dataset.upper()):
         if name in presets:
             return name
-    return None
+    from .methods.base import NeuralMethod
+    return "auto" if issubclass(cls, NeuralMethod) else None
+
+
+def describe_settings(key: str, preset: str | None, data=None) -> str:
+    """One line saying which settings a run on ``data`` uses, and how to choose better ones."""
+    from .presets import provenance, size_rule
+
+    if preset == "auto":
+        rule = size_rule(key, data.features.shape[1], len(data.y("trainval")))
+        where = (f"the preset validated on {rule['anchor']!r}, the bundled dataset nearest in size, for the "
+                 f"updates it makes there" if rule["anchor"] != "paper"
+                 else "the paper's defaults (data of the benchmarks' size)")
+        return (f"{key}: no preset for this dataset, so the size rule (preset 'auto'): {where}. "
+                f"Choose settings on your own validation folds with `zslkit select {key} --dataset ... --grid ...`.")
+    if preset is None:
+        return f"{key}: the paper's defaults" + (" (hyperparameters chosen inside fit on validation folds)"
+                                                   if key == "eszsl" else "")
+    return f"{key}: preset {preset!r} ({provenance(key, preset)})"
 
 
 def run_one(key: str, data, *, seed: int = 0, epochs=None, device="auto", preset=None, progress=True,
@@ -100,6 +121,8 @@ def run_one(key: str, data, *, seed: int = 0, epochs=None, device="auto", preset
            "train_seconds": train_seconds, "eval_seconds": time.perf_counter() - t1,
            "device": history.extra.get("device", str(device)), "threads": torch.get_num_threads(), "preset": preset,
            "stopped": history.stopped}
+    if getattr(model, "size_rule_", None):
+        row["size_rule_anchor"] = model.size_rule_["anchor"]
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
@@ -320,6 +343,7 @@ def compare(methods, data, *, seeds=3, out="runs/compare", epochs=None, device="
         for d in datasets:
             for key in methods:
                 preset = preset_for(key, d.name, quick)
+                log(describe_settings(key, preset, d))
                 for seed in range(seeds):
                     where = f" on {d.name}" if len(datasets) > 1 else ""
                     if (d.name, key, seed) in done:

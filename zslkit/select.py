@@ -32,6 +32,7 @@ default, in local worker processes (``jobs``) or on Ray (``ray_address``), with 
 from __future__ import annotations
 
 import itertools
+import time
 
 import numpy as np
 
@@ -59,16 +60,19 @@ def _fold_task(task: dict, shared: dict) -> dict:
     """Train one setting on one fold with one seed and score it on the fold's hidden classes."""
     view = _fold_views(shared)[task["fold"]]
     model = create(task["key"], preset=task["preset"], **task["params"])
+    start = time.perf_counter()
     model.fit(view, epochs=task["epochs"], seed=task["seed"], device=task["device"], progress=False,
               budget_images=task["budget"])
+    seconds = time.perf_counter() - start
     result = evaluate(model, view)
     return {"fold": task["fold"], "unseen": [view.class_names[c] for c in view.unseen_classes], "seed": task["seed"],
-            "S": result.S, "U": result.U, "H": result.H}
+            "S": result.S, "U": result.U, "H": result.H, "train_seconds": seconds}
 
 
 def _summary(rows: list) -> dict:
     out = {k: float(np.mean([r[k] for r in rows])) for k in ("S", "U", "H")}
     out["H_std"] = float(np.std([r["H"] for r in rows], ddof=1)) if len(rows) > 1 else 0.0
+    out["train_seconds"] = float(np.mean([r["train_seconds"] for r in rows]))
     out["rows"] = rows
     return out
 
@@ -105,7 +109,8 @@ def _validate(key: str, data: ZSLData, settings: list, *, folds=5, seeds=(0,), p
         if left[p] or p in broken or not log:
             return None
         r = _summary(per_point[p])
-        return f"{key} {settings[p]}: validation H {r['H']:.3f} ± {r['H_std']:.3f} (S {r['S']:.3f}, U {r['U']:.3f})"
+        return (f"{key} {settings[p]}: validation H {r['H']:.3f} ± {r['H_std']:.3f} (S {r['S']:.3f}, U {r['U']:.3f}), "
+                f"{r['train_seconds']:.1f} s per training")
 
     def label(t):
         return f"{key} {t['params']} fold {t['fold']} seed {t['seed']}"
@@ -140,8 +145,8 @@ def cross_validate(key: str, data: ZSLData, *, folds=5, seeds=(0,), preset=None,
 
     Returns
     -------
-    dict with ``S``, ``U``, ``H`` (means over folds × seeds), ``H_std`` (their s.d.) and
-    ``rows`` (one dict per fold and seed).
+    dict with ``S``, ``U``, ``H`` (means over folds × seeds), ``H_std`` (their s.d.),
+    ``train_seconds`` (mean seconds per training, wall clock) and ``rows`` (one dict per fold and seed).
     """
     return _validate(key, data, [hyperparameters], folds=folds, seeds=seeds, preset=preset, epochs=epochs,
                      device=device, fold_seed=fold_seed, match_updates=match_updates, jobs=jobs,

@@ -72,7 +72,9 @@ def method_class(key: str) -> type:
 
 def create(key: str, preset: str | None = None, **hyperparameters) -> "Method":
     """A new, unfitted method. ``preset`` (a dataset name such as ``"digits"``) starts from that
-    dataset's documented settings; keyword arguments override single hyperparameters."""
+    dataset's documented settings; ``preset="auto"`` applies the size rule at fit time
+    (`zslkit.presets.size_rule`: the nearest bundled dataset's validated preset, in updates);
+    keyword arguments override single hyperparameters."""
     return method_class(key)(preset=preset, **hyperparameters)
 
 
@@ -171,7 +173,9 @@ class Method:
 
     def __init__(self, preset: str | None = None, **hyperparameters):
         base = {}
-        if preset is not None:
+        self._explicit = dict(hyperparameters)  # what the caller set: the size rule leaves it alone
+        self.size_rule_ = None  # preset "auto": the rule's outcome, once fitted
+        if preset is not None and preset != "auto":
             if preset not in self.presets:
                 raise ValueError(f"{self.key}: no preset {preset!r}; presets: {sorted(self.presets)}.")
             base = dict(self.presets[preset])
@@ -319,6 +323,8 @@ class NeuralMethod(Method):
         History with each loss term's per-epoch mean.
         """
         self._check_data(data)
+        if self.preset == "auto":
+            budget_images = self._apply_size_rule(data, budget_images)
         epochs = self.config.epochs if epochs is None else int(epochs)
         if epochs < 0:
             raise ValueError(f"epochs must be >= 0, got {epochs}.")
@@ -363,6 +369,17 @@ class NeuralMethod(Method):
                              seed=seed, device=str(problem.device))
         self.history_, self.fitted_ = history, True
         return history
+
+    def _apply_size_rule(self, data: ZSLData, budget_images):
+        """Preset ``"auto"``: the settings `zslkit.presets.size_rule` gives for ``data``'s shape
+        (the caller's own hyperparameters win); returns the image budget to train for."""
+        from ..presets import size_rule
+
+        n = int(budget_images) if budget_images is not None else len(data.y("trainval"))
+        rule = size_rule(self.key, data.features.shape[1], n)
+        self.config = self.Config(**{**rule["hyperparameters"], **self._explicit})
+        self.size_rule_ = rule
+        return budget_images if rule["budget_images"] is None else rule["budget_images"]
 
     def _schedule_scale(self, budget_images: int, n: int) -> float:
         """Passes over ``n`` images per epoch over ``budget_images`` (batches of full size)."""
