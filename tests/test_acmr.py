@@ -113,6 +113,21 @@ def test_vsa_reweights_latents_by_the_matrix():
     torch.testing.assert_close(logp_a, F.log_softmax(vsa.head_a(torch.einsum("nij,nj->ni", R, z_a)), 1))
 
 
+def test_sqrt_scaling_flattens_what_the_vsa_heads_see():
+    """Why ``vsa_scaling="none"`` (the code) is the default: with latents of unit scale, R / √d
+    makes every column of R̃ nearly uniform, so ẑ_x = R̃ z_x is nearly a constant vector and the
+    heads get (and pass back) almost nothing: the flat VSA loss of issue 13."""
+    torch.manual_seed(0)
+    z_x, z_a = torch.randn(500, 64), torch.randn(500, 64)
+
+    def spread(scaling):  # spread of ẑ_x over its dimensions, relative to z_x's own
+        zx_hat = torch.einsum("nij,nj->ni", vsa_weighting(z_x, z_a, scaling), z_x)
+        return (zx_hat.std(1) / z_x.std(1)).median().item()
+
+    assert spread("none") > 0.08 and spread("sqrt") < 0.02 and spread("none") > 8 * spread("sqrt")
+    assert vsa_weighting(z_x, z_a, "sqrt").max(1).values.mean() < 1.5 / 64  # columns ≈ uniform
+
+
 # -- the IEM -----------------------------------------------------------------------------------
 def test_iem_gate_in_unit_interval_and_applied_to_both_moments():
     torch.manual_seed(0)
@@ -176,6 +191,85 @@ def test_paper_architecture_and_learning_rates():
     covered = {id(p) for g in opt.param_groups for p in g["params"]}
     assert {id(p) for p in m["classifier"].parameters()}.isdisjoint(covered)  # trained only in finish
     assert {id(p) for k in m if k != "classifier" for p in m[k].parameters()} <= covered
+
+
+# -- defaults: the official code's training step --------------------------------------------------
+def test_defaults_are_the_reference_codes_vsa_and_sampling():
+    from zslkit.methods.acmr import ACMRConfig
+
+    cfg = ACMRConfig()
+    assert (cfg.vsa_scaling, cfg.reparameterization) == ("none", "reference-code")
+    for name in ("AWA1", "AWA2", "CUB", "SUN", "APY"):  # "the official code's settings"
+        c = zslkit.create("acmr", preset=name).config
+        assert (c.vsa_scaling, c.reparameterization) == ("none", "reference-code"), name
+    assert VisionSemanticAlignment(latent=4, n_classes=3).scaling == "none"
+
+
+def _small_default(**kw):
+    """An ACMR with the default recipe (no preset) and narrow layers, set up without training."""
+    model = zslkit.create("acmr", hidden_x_enc=16, hidden_x_dec=16, hidden_a_enc=8, hidden_a_dec=8,
+                          latent_size=6, iem_hidden=5, **kw)
+    problem = _problem()
+    model.modules_, model.optimizers_ = torch.nn.ModuleDict(), {}
+    model.setup(problem)
+    model.class_embeddings_ = problem.class_embeddings
+    return model, problem
+
+
+def test_default_step_is_the_official_codes_loss_recipe():
+    """One default train_step against the official code's recipe, written out here from its
+    formulas: z = μ + exp(log σ²)·ε with one ε per sample, L1 / KL / per-sample W2 summed over the
+    batch, unscaled R softmaxed over its first axis, mean NLL per head (same random draws)."""
+    import copy
+
+    model, problem = _small_default()
+    x, y = problem.X[:20], problem.y[:20]
+    epoch = 7
+    w = model.weights(epoch)
+    m = copy.deepcopy(model.modules_)  # the weights the step sees, before its update
+    torch.manual_seed(3)
+    t = model.train_step(x, y, epoch)
+    torch.manual_seed(3)  # the step's draws, in its order: IEM x, IEM a, noise x, noise a
+    perm_x, perm_a = torch.randperm(12), torch.randperm(12)
+    eps_x, eps_a = torch.randn(20, 1), torch.randn(20, 1)
+    with torch.no_grad():
+        def gated(modality, inputs, perm):
+            mu, lv = m[f"encoder_{modality}"](inputs)
+            W = m[f"iem_{modality}"].gate(torch.cat([mu, lv], 1)[:, perm])
+            return W * mu, W * lv
+        a = problem.class_embeddings[y]
+        (mu_x, lv_x), (mu_a, lv_a) = gated("x", x, perm_x), gated("a", a, perm_a)
+        z_x, z_a = mu_x + lv_x.exp() * eps_x, mu_a + lv_a.exp() * eps_a
+        rec = (m["decoder_x"](z_x) - x).abs().sum() + (m["decoder_a"](z_a) - a).abs().sum()
+        kl = sum(-0.5 * (1 + lv - mu.pow(2) - lv.exp()).sum() for mu, lv in ((mu_x, lv_x), (mu_a, lv_a)))
+        dist = ((mu_x - mu_a).pow(2).sum(1) + ((0.5 * lv_x).exp() - (0.5 * lv_a).exp()).pow(2).sum(1)).sqrt().sum()
+        R = torch.softmax(torch.bmm(z_x[:, :, None], z_a[:, None, :]), dim=1)
+        vsa = sum(F.nll_loss(F.log_softmax(head(torch.bmm(R, z[:, :, None])[:, :, 0]), 1), y)
+                  for head, z in ((m["vsa"].head_x, z_x), (m["vsa"].head_a, z_a)))
+    for name, ref in (("reconstruction", rec), ("kl", kl), ("alignment", dist), ("vsa", vsa)):
+        torch.testing.assert_close(t[name], ref, msg=name)
+    torch.testing.assert_close(t["loss"], rec + w["alpha"] * kl + w["beta"] * dist + w["lambda_"] * vsa)
+
+
+def test_final_classifier_latents_use_the_codes_sampling_by_default():
+    """The unseen-class latents of the final classifier are μ + exp(log σ²)·ε, one ε per latent."""
+    model, problem = _small_default(latents_per_seen_class=3, latents_per_unseen_class=4)
+    model.modules_.eval()
+    with torch.no_grad():
+        Z, labels = model._classifier_training_set(problem)
+        unseen = problem.unseen.repeat_interleave(4)
+        mu, lv = model.encode("a", problem.class_embeddings[unseen])
+    assert labels[-8:].tolist() == unseen.tolist()
+    eps = (Z[-8:] - mu) / lv.exp()
+    torch.testing.assert_close(eps, eps[:, :1].expand_as(eps))  # the same noise in every dimension
+    assert eps[:, 0].std() > 0.1
+    paper, _ = _small_default(reparameterization="paper", latents_per_seen_class=3, latents_per_unseen_class=4)
+    paper.load_state_dict(model.state_dict())
+    paper.modules_.eval()
+    with torch.no_grad():
+        Zp, _ = paper._classifier_training_set(problem)
+    eps_p = (Zp[-8:] - mu) / (0.5 * lv).exp()
+    assert (eps_p.std(1) > 0.1).all()  # per-dimension noise in the paper's variant
 
 
 # -- one step and a whole fit ------------------------------------------------------------------
