@@ -170,7 +170,7 @@ def test_warmup_table_values_awa2_preset():
     np.testing.assert_allclose(w(10)["alpha"], 3.554 * 10 / 93)
     assert w(93)["alpha"] == w(99)["alpha"] == pytest.approx(3.554)
     assert w(6)["beta"] == 0.0 and w(14)["beta"] == pytest.approx(12.0 * 8 / 16) and w(22)["beta"] == 12.0
-    assert w(19)["lambda_"] == pytest.approx(80.5) and w(5)["lambda_"] == pytest.approx(80.5 * 5 / 19)
+    assert w(19)["lambda_"] == pytest.approx(100.5) and w(5)["lambda_"] == pytest.approx(100.5 * 5 / 19)
     cub = zslkit.create("acmr", preset="CUB").weights
     assert cub(7)["beta"] == 0.0 and cub(21)["lambda_"] == pytest.approx(310.5)
 

@@ -104,7 +104,8 @@ Deviations from the paper
   one; the counts of the benchmark presets are the code's (CUB/SUN/AWA1 50, AWA2 300, its
   constructor running the first), those of the bundled datasets were chosen on the validation split.
 - **AWA2 λ.** The paper sweeps λ over 70–90 for AwA2, the current code uses 100.5 (an older
-  version 80.5). The ``"AWA2"`` preset uses 80.5, inside the paper's sweep.
+  version 80.5). The ``"AWA2"`` preset uses the code's 100.5, the value its published numbers and
+  the side-by-side runs (``results/fidelity/``) come from.
 - **APY / FLO.** The paper publishes no settings; the ``"APY"`` preset copies AWA1's
   (unverified).
 - **Initialisation.** The VAE layers use CADA-VAE's Xavier-uniform (gain 0.5) with zero biases;
