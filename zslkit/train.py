@@ -400,7 +400,8 @@ class Trainer:
         history = history or History()
         good = self._snapshot()
         step = compile_step(self.method.train_step, self.X.device) if self.compile else self.method.train_step
-        bar = tqdm(range(start_epoch, epochs), desc=self.description, disable=not self.progress, leave=False)
+        bar = tqdm(range(start_epoch, epochs), desc=self.description, disable=not self.progress, leave=False,
+                   dynamic_ncols=True)
         try:
             for epoch in bar:
                 t0 = time.perf_counter()
@@ -429,7 +430,7 @@ class Trainer:
                 history.append(means, time.perf_counter() - t0)
                 good = self._snapshot()
                 if self.progress:
-                    bar.set_postfix({k: f"{v:.3g}" for k, v in list(means.items())[:4]})
+                    bar.set_postfix({k: f"{v:.3g}" for k, v in list(means.items())[:2]})  # one line in a notebook
                 stop = self.callback is not None and self.callback(epoch, means) is True
                 if self.checkpoint and ((epoch + 1) % self.checkpoint_every == 0 or epoch + 1 == epochs or stop):
                     self.save_checkpoint(history)
