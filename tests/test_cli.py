@@ -74,7 +74,9 @@ def test_compare_writes_rows_report_and_resumes(tmp_path, capsys):
     log = []
     data = zslkit.datasets.load("digits")
     rows2 = compare(["eszsl"], data, seeds=2, out=out, progress=False, log=log.append)
-    assert "already" in log[0] and "seed 1" in log[1] and "already" not in log[1]
+    settings, *runs = log  # first the settings each method uses, then one line per run
+    assert settings.startswith("eszsl: preset 'digits' (")
+    assert "already" in runs[0] and "seed 1" in runs[1] and "already" not in runs[1]
     assert rows2[1]["H"] == rows[1]["H"]
     assert not list(out.glob(".*tmp*"))
 
