@@ -24,9 +24,9 @@ def _problem(n_classes=7, d=10, k=4, n=60, seed=0):
                    X=torch.rand(n, d, generator=g), y=y)
 
 
-def _built(**kw):
+def _built(preset="quick", **kw):
     """An ACMR with its networks set up on a small problem (no training)."""
-    model = zslkit.create("acmr", preset="quick", **kw)
+    model = zslkit.create("acmr", preset=preset, **kw)
     problem = _problem()
     model.modules_, model.optimizers_ = torch.nn.ModuleDict(), {}
     model.setup(problem)
@@ -207,13 +207,8 @@ def test_defaults_are_the_reference_codes_vsa_and_sampling():
 
 def _small_default(**kw):
     """An ACMR with the default recipe (no preset) and narrow layers, set up without training."""
-    model = zslkit.create("acmr", hidden_x_enc=16, hidden_x_dec=16, hidden_a_enc=8, hidden_a_dec=8,
-                          latent_size=6, iem_hidden=5, **kw)
-    problem = _problem()
-    model.modules_, model.optimizers_ = torch.nn.ModuleDict(), {}
-    model.setup(problem)
-    model.class_embeddings_ = problem.class_embeddings
-    return model, problem
+    return _built(preset=None, hidden_x_enc=16, hidden_x_dec=16, hidden_a_enc=8, hidden_a_dec=8, latent_size=6,
+                  iem_hidden=5, **kw)
 
 
 def test_default_step_is_the_official_codes_loss_recipe():

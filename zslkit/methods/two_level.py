@@ -34,7 +34,8 @@ Model the joint distribution of an image feature x and its class embedding h bot
   them passed through I.
 
 One training step (``train_step``): ``critic_steps`` (5) updates of D₁ and
-``coupling_critic_steps`` (default: as many) of D₂ and D₃ on the batch with fresh noise, then one update of G and I together on
+``coupling_critic_steps`` (default: as many) of D₂ and D₃ on the batch with fresh noise, then
+one update of G and I together on
 
     −E[D₁(x̂, h)] + β·L_CLS + α₁·(−E[D₂(ĥ, x)] + γ·L_wasserstein) + α₂·W₃,
     W₃ = E[D₃(x, ĥ)] − E[D₃(x̂, h)],
