@@ -44,6 +44,44 @@ def test_a_preset_without_provenance_is_refused(tmp_path, monkeypatch):
         presets.table.cache_clear()
 
 
+def _with_table(monkeypatch, tmp_path, text):
+    path = tmp_path / "presets.toml"
+    path.write_text(text)
+    monkeypatch.setattr(presets, "PRESETS_FILE", path)
+    presets.table.cache_clear()
+
+
+def test_a_bad_budget_images_is_refused(tmp_path, monkeypatch):
+    _with_table(monkeypatch, tmp_path, '[sp-aen."x"]\nprovenance = "p"\nbudget_images = 0\n')
+    try:
+        with pytest.raises(ValueError, match=r"\[sp-aen.x\] budget_images must be a positive whole number"):
+            presets.table()
+    finally:
+        presets.table.cache_clear()
+
+
+def test_a_preset_chosen_on_fewer_images_trains_for_their_updates(tmp_path, monkeypatch):
+    """budget_images = n/2 on data of n trainval images, batches of n/4: 2 updates per epoch there,
+    4 here, so 4 epochs run as 2 passes; the caller's budget wins."""
+    from zslkit.runs import describe_settings
+
+    data = zslkit.datasets.load("synthetic")
+    n = len(data.y("trainval"))
+    _with_table(monkeypatch, tmp_path,
+                f'[mianet."small"]\nprovenance = "p"\nbudget_images = {n // 2}\nepochs = 4\n'
+                f'batch_size = {n // 4}\nhidden_dim = 16\n')
+    try:
+        assert presets.presets_of("mianet")["small"] == {"epochs": 4, "batch_size": n // 4, "hidden_dim": 16}
+        assert presets.budget_of("mianet", "small") == n // 2
+        history = zslkit.create("mianet", preset="small").fit(data, progress=False)
+        assert history.epochs_completed == 2
+        history = zslkit.create("mianet", preset="small").fit(data, progress=False, budget_images=n)
+        assert history.epochs_completed == 4
+        assert f"updates its epochs make on {n // 2:,} images" in describe_settings("mianet", "small")
+    finally:
+        presets.table.cache_clear()
+
+
 def test_unknown_preset_names_the_choices():
     with pytest.raises(ValueError, match="no preset 'nope'"):
         zslkit.create("cada-vae", preset="nope")

@@ -4,6 +4,12 @@ A method module holds its paper's defaults (its ``Config``); everything chosen f
 in the TOML file, each entry with a one-line ``provenance``, and the full selection history in
 ``results/selection/README.md``.
 
+A preset's epochs count passes over the data it was chosen on. A preset chosen on data smaller
+than the data it is meant for (the real-benchmark presets of SP-AEN, MIANet and two-level, chosen
+on 3,840-image synthetic data standing in for AWA2's 23,527 images) says so with ``budget_images``
+(`budget_of`): fit then trains for the UPDATES those epochs gave there, as a fold does in
+`zslkit.select`.
+
 A dataset with no preset (a user's own data) gets the **size rule**, the preset ``"auto"``
 (`size_rule`): the paper defaults assume 2048-d ResNet features and ~470 batches per epoch,
 which on small data train far too long and weigh the summed loss terms wrongly. The rule takes
@@ -33,9 +39,12 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-__all__ = ["PRESETS_FILE", "table", "presets_of", "provenance", "ANCHORS", "size_rule"]
+__all__ = ["PRESETS_FILE", "table", "presets_of", "provenance", "budget_of", "ANCHORS", "size_rule"]
 
 PRESETS_FILE = Path(__file__).with_name("presets.toml")
+
+#: keys of a preset entry that describe it rather than set a hyperparameter
+_ABOUT_THE_PRESET = ("provenance", "budget_images")
 
 
 @lru_cache(maxsize=None)
@@ -47,6 +56,10 @@ def table() -> dict:
         for name, entry in entries.items():
             if not isinstance(entry.get("provenance"), str) or not entry["provenance"].strip():
                 raise ValueError(f"{PRESETS_FILE}: [{key}.{name}] has no one-line provenance.")
+            budget = entry.get("budget_images")
+            if budget is not None and (not isinstance(budget, int) or isinstance(budget, bool) or budget < 1):
+                raise ValueError(f"{PRESETS_FILE}: [{key}.{name}] budget_images must be a positive whole number "
+                                 f"of images, got {budget!r}.")
     return data
 
 
@@ -56,7 +69,7 @@ def _as_python(value):
 
 def presets_of(key: str) -> dict:
     """Preset name → hyperparameters (arrays as tuples) of one method; ``{}`` when it has none."""
-    return {name: {k: _as_python(v) for k, v in entry.items() if k != "provenance"}
+    return {name: {k: _as_python(v) for k, v in entry.items() if k not in _ABOUT_THE_PRESET}
             for name, entry in table().get(key, {}).items()}
 
 
@@ -66,6 +79,17 @@ def provenance(key: str, name: str) -> str:
         return table()[key][name]["provenance"]
     except KeyError:
         raise KeyError(f"no preset {name!r} for {key!r} in {PRESETS_FILE.name}.") from None
+
+
+def budget_of(key: str, name: str) -> int | None:
+    """The training images whose updates preset ``name`` of ``key`` makes (``fit(budget_images=)``),
+    or None: its epochs are passes over whatever data it is fitted on.
+
+    >>> budget_of("cada-vae", "AWA2") is None      # the official code's epochs, as they are
+    True
+    """
+    provenance(key, name)  # an unknown preset raises a clear KeyError
+    return table()[key][name].get("budget_images")
 
 
 #: The size rule's anchors: bundled dataset → (feature dimension d, trainval images n). Their

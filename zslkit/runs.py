@@ -87,7 +87,7 @@ def preset_for(key: str, dataset: str, quick: bool = False) -> str | None:
 
 def describe_settings(key: str, preset: str | None, data=None) -> str:
     """One line saying which settings a run on ``data`` uses, and how to choose better ones."""
-    from .presets import provenance, size_rule
+    from .presets import budget_of, provenance, size_rule
 
     if preset == "auto":
         rule = size_rule(key, data.features.shape[1], len(data.y("trainval")))
@@ -99,7 +99,9 @@ def describe_settings(key: str, preset: str | None, data=None) -> str:
     if preset is None:
         return f"{key}: the paper's defaults" + (" (hyperparameters chosen inside fit on validation folds)"
                                                    if key == "eszsl" else "")
-    return f"{key}: preset {preset!r} ({provenance(key, preset)})"
+    budget = budget_of(key, preset)
+    updates = f"; trained for the updates its epochs make on {budget:,} images" if budget else ""
+    return f"{key}: preset {preset!r} ({provenance(key, preset)}{updates})"
 
 
 def run_one(key: str, data, *, seed: int = 0, epochs=None, device="auto", preset=None, progress=True,
