@@ -6,9 +6,12 @@ import json
 import sys
 from pathlib import Path
 
+#: folders whose data was read from an exported xlsa17 folder (the JSON then says "awa2")
+DATASET_OF_FOLDER = {"awa2-2048": "awa2-synthetic, 2048-d"}
+
 
 def main(folders):
-    print("| dataset | method | file | setting | mean validation H ± s.d. (5 folds) | S | U | s / training |")
+    print("| dataset | method | file | setting | mean validation H ± s.d. (folds) | S | U | s / training |")
     print("|---|---|---|---|---|---|---|---|")
     for folder in folders:
         for path in sorted(Path(folder).glob("*.json")):
@@ -16,8 +19,8 @@ def main(folders):
             for row in blob["rows"]:
                 setting = ", ".join(f"{k}={v}" for k, v in row["params"].items())
                 seconds = f"{row['train_seconds']:.1f}" if "train_seconds" in row else ""
-                print(f"| {blob['dataset']} | `{blob['method']}` | `{path.name}` | {setting} | "
-                      f"{row['H']:.3f} ± {row['H_std']:.3f} | {row['S']:.3f} | {row['U']:.3f} | {seconds} |")
+                print(f"| {DATASET_OF_FOLDER.get(Path(folder).name, blob['dataset'])} | `{blob['method']}` | `{path.name}` | {setting} | "
+                      f"{row['H']:.3f} ± {row['H_std']:.3f} ({blob['folds']}) | {row['S']:.3f} | {row['U']:.3f} | {seconds} |")
 
 
 if __name__ == "__main__":
