@@ -62,7 +62,7 @@ def test_a_bad_budget_images_is_refused(tmp_path, monkeypatch):
 
 def test_a_preset_chosen_on_fewer_images_trains_for_their_updates(tmp_path, monkeypatch):
     """budget_images = n/2 on data of n trainval images, batches of n/4: 2 updates per epoch there,
-    4 here, so 4 epochs run as 2 passes; the caller's budget wins."""
+    4 here, so the preset's 4 epochs run as 2 passes; the caller's budget or epochs win."""
     from zslkit.runs import describe_settings
 
     data = zslkit.datasets.load("synthetic")
@@ -77,6 +77,9 @@ def test_a_preset_chosen_on_fewer_images_trains_for_their_updates(tmp_path, monk
         assert history.epochs_completed == 2
         history = zslkit.create("mianet", preset="small").fit(data, progress=False, budget_images=n)
         assert history.epochs_completed == 4
+        # epochs the caller gives are passes over the data, not the preset's updates
+        assert zslkit.create("mianet", preset="small").fit(data, epochs=3, progress=False).epochs_completed == 3
+        assert zslkit.create("mianet", preset="small", epochs=3).fit(data, progress=False).epochs_completed == 3
         assert f"updates its epochs make on {n // 2:,} images" in describe_settings("mianet", "small")
     finally:
         presets.table.cache_clear()

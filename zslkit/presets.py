@@ -8,7 +8,7 @@ A preset's epochs count passes over the data it was chosen on. A preset chosen o
 than the data it is meant for (the real-benchmark presets of SP-AEN, MIANet and two-level, chosen
 on 3,840-image synthetic data standing in for AWA2's 23,527 images) says so with ``budget_images``
 (`budget_of`): fit then trains for the UPDATES those epochs gave there, as a fold does in
-`zslkit.select`.
+`zslkit.select` (epochs you give yourself stay passes over your data).
 
 A dataset with no preset (a user's own data) gets the **size rule**, the preset ``"auto"``
 (`size_rule`): the paper defaults assume 2048-d ResNet features and ~470 batches per epoch,

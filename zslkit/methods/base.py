@@ -313,7 +313,8 @@ class NeuralMethod(Method):
             validation fold holds about half of trainval's images, so a budget chosen on folds
             and refitted on trainval only transfers when it is counted in updates; warm-ups and
             learning-rate steps stretch alike. `zslkit.select` passes the full trainval size.
-            Default: the preset's own (`zslkit.presets.budget_of`), else none.
+            Default: the preset's own (`zslkit.presets.budget_of`) when its epochs are used,
+            else none (epochs you give are passes over ``data``).
             ``history`` then has one entry per pass over ``data``.
         compile : run each training step under ``torch.compile`` (`zslkit.train.compile_step`:
             CUDA graphs on a GPU); the first steps pay for the compilation. Default: off, or on
@@ -326,9 +327,9 @@ class NeuralMethod(Method):
         self._check_data(data)
         if self.preset == "auto":
             budget_images = self._apply_size_rule(data, budget_images)
-        elif budget_images is None and self.preset is not None:
+        elif budget_images is None and self.preset is not None and epochs is None and "epochs" not in self._explicit:
             from ..presets import budget_of
-            budget_images = budget_of(self.key, self.preset)  # epochs validated on a smaller dataset
+            budget_images = budget_of(self.key, self.preset)  # the preset's epochs count updates on its data
         epochs = self.config.epochs if epochs is None else int(epochs)
         if epochs < 0:
             raise ValueError(f"epochs must be >= 0, got {epochs}.")
