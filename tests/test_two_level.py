@@ -163,13 +163,18 @@ def test_class_centres():
 
 
 def test_presets_and_weights():
+    from zslkit.presets import budget_of
+
     for name in ("quick", "digits", "synthetic", "awa2-synthetic", "AWA1", "AWA2", "CUB", "SUN", "APY"):
         assert name in TwoLevel.presets
     assert set(TwoLevel.loss_weights()) == {"alpha1", "alpha2", "beta", "gamma", "lambda_gp"}
     cfg = zslkit.create("two-level").config
     assert (cfg.hidden_size, cfg.inference_hidden, cfg.lambda_gp, cfg.beta, cfg.batch_size) == (4096, 4096, 10.0, 0.01, 64)
-    assert zslkit.create("two-level", preset="AWA1").config.alpha2 == 10.0
-    assert zslkit.create("two-level", preset="CUB").config.alpha2 == 1.0
+    # AWA1/AWA2/APY: chosen on 2048-d awa2-synthetic folds (α₂ 1), counted in its images' updates
+    assert zslkit.create("two-level", preset="AWA1").config.alpha2 == 1.0
+    assert budget_of("two-level", "AWA2") == 3840
+    assert zslkit.create("two-level", preset="CUB").config.alpha2 == 1.0   # the paper's CUB value
+    assert zslkit.create("two-level", preset="SUN").config.lr == 2e-4      # f-CLSWGAN's, not validated
 
 
 def test_bad_recognition_inputs_are_named(tiny):
