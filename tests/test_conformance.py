@@ -28,6 +28,7 @@ def test_fit_scores_history(key, tiny):
         assert np.all(np.isfinite(values)), term
     if key != "eszsl":
         assert history.terms, "a neural method must report its loss terms"
+    assert history.extra["train_seconds"] > 0  # the one timing runs and select report
     result = zslkit.evaluate(model, tiny).as_dict()
     assert set(result) == {"S", "U", "H", "ZSL", "AUSUC", "mAP"}
     assert all(0.0 <= v <= 1.0 for v in result.values())

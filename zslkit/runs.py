@@ -114,13 +114,11 @@ def run_one(key: str, data, *, seed: int = 0, epochs=None, device="auto", preset
     import torch
 
     model = create(key, preset=preset, **(hyperparameters or {}))
-    t0 = time.perf_counter()
     history = model.fit(data, epochs=epochs, seed=seed, device=device, progress=progress)
-    train_seconds = time.perf_counter() - t0
     t1 = time.perf_counter()
     result = evaluate(model, data)
     row = {"method": key, "seed": seed, "dataset": data.name, **result.as_dict(),
-           "train_seconds": train_seconds, "eval_seconds": time.perf_counter() - t1,
+           "train_seconds": history.extra["train_seconds"], "eval_seconds": time.perf_counter() - t1,
            "device": history.extra.get("device", str(device)), "threads": torch.get_num_threads(), "preset": preset,
            "stopped": history.stopped}
     if getattr(model, "size_rule_", None):

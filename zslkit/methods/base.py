@@ -202,7 +202,9 @@ class Method:
     # -- to implement ------------------------------------------------------------------------
     def fit(self, data: ZSLData, epochs=None, seed: int = 0, device="auto", progress: bool = True, **kw) -> History:
         """Train on ``data``'s trainval split (see `NeuralMethod.fit` for the keywords). A
-        closed-form method makes no updates and ignores ``budget_images``."""
+        closed-form method makes no updates and ignores ``budget_images``. The returned history
+        records the wall seconds of training in ``history.extra["train_seconds"]`` (what
+        `zslkit.runs` and `zslkit.select` report)."""
         raise NotImplementedError
 
     def scores(self, X) -> np.ndarray:
