@@ -3,7 +3,7 @@
 # then the official ACMR then zslkit on critters (run/seed 3).
 source /work/venv/bin/activate
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-cd SCRATCH
+cd /work/scratch/fid
 t0=$(date +%s.%N)
 (cd cada-awa2-synthetic/model && python single_experiment.py --dataset AWA2 --num_shots 0 --generalized True > ../../quiet_off_awa2_r3.log 2>&1)
 t1=$(date +%s.%N)
@@ -16,5 +16,5 @@ row = {"code": "official", "dataset": "awa2-synthetic", "bench": "AWA2", "run": 
 open("quiet_pairs.jsonl", "a").write(json.dumps(row) + "\n"); print(row, flush=True)
 PY
 python zsl_cada.py cada-awa2-synthetic/data/AWA2 AWA2 3 reference-code quiet_pairs.jsonl
-cd SCRATCH-acmr && sed 's#acmr_fidelity.jsonl#acmr_quiet.jsonl#' run_pair.sh > run_pair_quiet.sh && bash run_pair_quiet.sh critters AWA2 3
+cd /work/scratch/fid-acmr && sed 's#acmr_fidelity.jsonl#acmr_quiet.jsonl#' run_pair.sh > run_pair_quiet.sh && bash run_pair_quiet.sh critters AWA2 3
 echo QUIET_DONE
