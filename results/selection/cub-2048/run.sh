@@ -14,9 +14,14 @@ sel() { name=$1; shift; zslkit select "$@" --dataset cub --data-dir "$DIR" --fol
 case $1 in
   eszsl) sel eszsl eszsl --grid select_by=H ;;  # the baseline (γ, λ chosen inside each fit, on the fold's own folds)
   # the paper's β 5 (the AWA2-shaped folds' choice) and β 0 (the classification-only ablation, cub-synthetic's choice)
-  sp-aen) sel sp-aen sp-aen --grid beta=5,0 ;;
+  sp-aen) sel sp-aen sp-aen --grid beta=5,0
+          sel sp-aen-small sp-aen --preset cub-synthetic --grid beta=0 ;;  # the 512-d preset's network (hidden 256, lr 1e-3)
   # the smaller network that won on the AWA2-shaped folds (hidden 512, z = 0.5(s+u)), at two budgets
-  mianet) sel mianet-small mianet --preset cub-synthetic --grid epochs=50,100 ;;
+  mianet) sel mianet-small mianet --preset cub-synthetic --grid epochs=50,100
+          # run next, when 50 epochs had beaten 100, and then 25 had beaten 50
+          sel mianet-small-25 mianet --preset cub-synthetic --grid epochs=25
+          sel mianet-small-12 mianet --preset cub-synthetic --grid epochs=12 ;;
   # the paper's widths (4096) are out of reach on a CPU; the awa2-synthetic preset's 256-wide networks
-  two-level) sel two-level-small two-level --preset cub-synthetic --grid epochs=20 ;;
+  two-level) sel two-level-small two-level --preset cub-synthetic --grid epochs=20
+             sel two-level-small-10 two-level --preset cub-synthetic --grid epochs=10 ;;  # 40 epochs: ~17 min a fold, not run
 esac
