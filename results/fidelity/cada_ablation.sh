@@ -7,20 +7,13 @@
 source /work/venv/bin/activate
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 ds=${1:?dataset: awa2-synthetic or critters}
+FID=$(cd "$(dirname "$0")" && pwd)
 cd /work/scratch/fid
 for r in 0 1 2; do
   t0=$(date +%s.%N)
   (cd cada-$ds-perm/model && python single_experiment.py --dataset AWA2 --num_shots 0 --generalized True > ../../offperm_${ds}_r$r.log 2>&1)
   t1=$(date +%s.%N)
-  python - "$ds" "$r" "$t0" "$t1" <<'PY'
-import json, re, sys
-ds, r, t0, t1 = sys.argv[1:]
-log = open(f"offperm_{ds}_r{r}.log").read()
-U, S, H = (100 * float(v) for v in re.findall(r"novel=([\d.]+), seen=([\d.]+), h=([\d.]+)", log)[-1])
-row = {"code": "official, zslkit's batch sampling", "dataset": ds, "bench": "AWA2", "run": int(r),
-       "seconds": round(float(t1) - float(t0), 1), "S": round(S, 2), "U": round(U, 2), "H": round(H, 2),
-       "load1": open("/proc/loadavg").read().split()[0]}
-open("cada_ablation.jsonl", "a").write(json.dumps(row) + "\n"); print(row, flush=True)
-PY
+  python "$FID/parse_official_cada.py" offperm_${ds}_r$r.log "$ds" AWA2 $r "$(echo "$t1 - $t0" | bc)" \
+    cada_ablation.jsonl "official, zslkit's batch sampling"
 done
 echo CADA_ABLATION_DONE

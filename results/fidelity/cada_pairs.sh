@@ -2,22 +2,14 @@
 # CADA-VAE fidelity: official code vs zslkit, interleaved, one job at a time, one thread.
 source /work/venv/bin/activate
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+FID=$(cd "$(dirname "$0")" && pwd)
 cd /work/scratch/fid
 while kill -0 $1 2>/dev/null; do sleep 5; done
 official() { # ds bench run
   local t0=$(date +%s.%N)
   (cd cada-$1/model && python single_experiment.py --dataset $2 --num_shots 0 --generalized True > ../../off_$1_r$3.log 2>&1)
   local t1=$(date +%s.%N)
-  python - "$1" "$2" "$3" "$t0" "$t1" <<'PY'
-import json, re, sys
-ds, b, r, t0, t1 = sys.argv[1:]
-log = open(f"off_{ds}_r{r}.log").read()
-last = re.findall(r"novel=([\d.]+), seen=([\d.]+), h=([\d.]+)", log)[-1]
-U, S, H = (100 * float(v) for v in last)
-row = {"code": "official", "dataset": ds, "bench": b, "run": int(r), "seconds": round(float(t1) - float(t0), 1),
-       "S": round(S, 2), "U": round(U, 2), "H": round(H, 2), "load1": open("/proc/loadavg").read().split()[0]}
-open("cada_fidelity.jsonl", "a").write(json.dumps(row) + "\n"); print(row, flush=True)
-PY
+  python "$FID/parse_official_cada.py" off_$1_r$3.log $1 $2 $3 "$(echo "$t1 - $t0" | bc)" cada_fidelity.jsonl
 }
 zsl() { # ds bench seed reparam
   python zsl_cada.py cada-$1/data/$2 $2 $3 $4 cada_fidelity.jsonl
