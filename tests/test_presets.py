@@ -60,6 +60,34 @@ def test_a_bad_budget_images_is_refused(tmp_path, monkeypatch):
         presets.table.cache_clear()
 
 
+def test_same_as_copies_another_preset_and_its_own_keys_win(tmp_path, monkeypatch):
+    _with_table(monkeypatch, tmp_path,
+                '[mianet."A"]\nprovenance = "chosen"\nbudget_images = 100\nepochs = 4\nhidden_dim = 16\n'
+                '[mianet."B"]\nsame_as = "A"\nprovenance = "A\'s, wider"\nhidden_dim = 32\n')
+    try:
+        assert presets.presets_of("mianet")["B"] == {"epochs": 4, "hidden_dim": 32}
+        assert presets.budget_of("mianet", "B") == 100
+        assert presets.provenance("mianet", "B") == "A's, wider"
+        assert zslkit.create("mianet", preset="B").config.hidden_dim == 32
+    finally:
+        presets.table.cache_clear()
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[mianet."B"]\nsame_as = "nope"\nprovenance = "p"\n', r"\[mianet.B\] same_as = 'nope': mianet has no preset 'nope'"),
+    ('[mianet."A"]\nprovenance = "p"\n[mianet."B"]\nsame_as = "A"\nprovenance = "p"\n'
+     '[mianet."C"]\nsame_as = "B"\nprovenance = "p"\n', r"\[mianet.C\] .* itself a same_as entry"),
+    ('[mianet."B"]\nsame_as = 3\nprovenance = "p"\n', r"\[mianet.B\] same_as = 3"),
+])
+def test_a_bad_same_as_is_refused(tmp_path, monkeypatch, text, message):
+    _with_table(monkeypatch, tmp_path, text)
+    try:
+        with pytest.raises(ValueError, match=message):
+            presets.table()
+    finally:
+        presets.table.cache_clear()
+
+
 def test_a_preset_chosen_on_fewer_images_trains_for_their_updates(tmp_path, monkeypatch):
     """budget_images = n/2 on data of n trainval images, batches of n/4: 2 updates per epoch there,
     4 here, so the preset's 4 epochs run as 2 passes; the caller's budget or epochs win."""

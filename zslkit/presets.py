@@ -10,6 +10,10 @@ on 3,840-image synthetic data standing in for AWA2's 23,527 images) says so with
 (`budget_of`): fit then trains for the UPDATES those epochs gave there, as a fold does in
 `zslkit.select` (epochs you give yourself stay passes over your data).
 
+An entry may start from another preset of the same method with ``same_as = "NAME"`` (AWA1 and
+APY take AWA2's values, which were the ones selected): its own keys, and its own ``provenance``,
+override the copy. One level only, so an entry never hides where its values come from.
+
 A dataset with no preset (a user's own data) gets the **size rule**, the preset ``"auto"``
 (`size_rule`): the paper defaults assume 2048-d ResNet features and ~470 batches per epoch,
 which on small data train far too long and weigh the summed loss terms wrongly. The rule takes
@@ -47,9 +51,30 @@ PRESETS_FILE = Path(__file__).with_name("presets.toml")
 _ABOUT_THE_PRESET = ("provenance", "budget_images")
 
 
+def _resolve_same_as(data: dict) -> dict:
+    """Each ``same_as = "NAME"`` entry becomes NAME's entry updated with its own keys."""
+    resolved = {}
+    for key, entries in data.items():
+        resolved[key] = {}
+        for name, entry in entries.items():
+            source = entry.get("same_as")
+            if source is None:
+                resolved[key][name] = entry
+                continue
+            where = f"{PRESETS_FILE}: [{key}.{name}] same_as = {source!r}"
+            if not isinstance(source, str) or source not in entries:
+                raise ValueError(f"{where}: {key} has no preset {source!r} (it has: {', '.join(entries)}).")
+            if "same_as" in entries[source]:
+                raise ValueError(f"{where}: that preset is itself a same_as entry; point to the one it copies.")
+            own = {k: v for k, v in entry.items() if k != "same_as"}
+            resolved[key][name] = {**entries[source], **own}
+    return resolved
+
+
 @lru_cache(maxsize=None)
 def table() -> dict:
-    """The whole file: ``{method key: {preset name: {hyperparameter: value, "provenance": str}}}``."""
+    """The whole file: ``{method key: {preset name: {hyperparameter: value, "provenance": str}}}``,
+    with every ``same_as`` entry written out in full."""
     with open(PRESETS_FILE, "rb") as f:
         data = tomllib.load(f)
     for key, entries in data.items():
@@ -60,7 +85,7 @@ def table() -> dict:
             if budget is not None and (not isinstance(budget, int) or isinstance(budget, bool) or budget < 1):
                 raise ValueError(f"{PRESETS_FILE}: [{key}.{name}] budget_images must be a positive whole number "
                                  f"of images, got {budget!r}.")
-    return data
+    return _resolve_same_as(data)
 
 
 def _as_python(value):
