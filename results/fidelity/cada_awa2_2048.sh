@@ -1,0 +1,19 @@
+#!/bin/bash
+# The official CADA-VAE beside zslkit on awa2-synthetic drawn with 2048-d features (the files on which
+# zslkit's AWA2 presets miss the sanity floor): does the authors' own code beat ESZSL's H (20.3) there?
+# Three interleaved pairs (official run k, then zslkit seed k), each code at its AWA2 settings.
+#   python -c "from zslkit.data.synthetic import benchmark_synthetic as b; from zslkit.data.xlsa17 import export_xlsa17 as e; e(b('AWA2', feature_dim=2048), '/work/scratch/sel2048/AWA2')"
+#   the official code (patched to the CPU as in README.md) in /work/scratch/cada-awa2-2048, data/AWA2 -> that folder
+#   bash results/fidelity/cada_awa2_2048.sh   (rows: /work/scratch/cada-awa2-2048/rows.jsonl)
+source /work/venv/bin/activate
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+FID=$(cd "$(dirname "$0")" && pwd)
+cd /work/scratch/cada-awa2-2048
+for run in 0 1 2; do
+  log=official_r$run.log
+  t0=$(date +%s.%N)
+  (cd model && python single_experiment.py --dataset AWA2 --num_shots 0 --generalized True > ../$log 2>&1)
+  t1=$(date +%s.%N)
+  python "$FID/parse_official_cada.py" $log awa2-synthetic-2048 AWA2 $run "$(echo "$t1 - $t0" | bc)" rows.jsonl official
+  python "$FID/zslkit_cada.py" data/AWA2 AWA2 $run reference-code rows.jsonl
+done
