@@ -4,7 +4,8 @@
 # Three interleaved pairs (official run k, then zslkit seed k), each code at its AWA2 settings.
 #   python -c "from zslkit.data.synthetic import benchmark_synthetic as b; from zslkit.data.xlsa17 import export_xlsa17 as e; e(b('AWA2', feature_dim=2048), '/work/scratch/sel2048/AWA2')"
 #   the official code (patched to the CPU as in README.md) in /work/scratch/cada-awa2-2048, data/AWA2 -> that folder
-#   bash results/fidelity/cada_awa2_2048.sh   (rows: /work/scratch/cada-awa2-2048/rows.jsonl)
+#   bash results/fidelity/cada_awa2_2048.sh   (rows: /work/scratch/cada-awa2-2048/rows.jsonl, then
+#   results/fidelity/cada-vae-awa2-synthetic-2048.jsonl with the dataset named on zslkit's rows too)
 source /work/venv/bin/activate
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 FID=$(cd "$(dirname "$0")" && pwd)
@@ -17,3 +18,12 @@ for run in 0 1 2; do
   python "$FID/parse_official_cada.py" $log awa2-synthetic-2048 AWA2 $run "$(echo "$t1 - $t0" | bc)" rows.jsonl official
   python "$FID/zslkit_cada.py" data/AWA2 AWA2 $run reference-code rows.jsonl
 done
+python - "$FID/cada-vae-awa2-synthetic-2048.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], "w") as out:
+    for line in open("rows.jsonl"):
+        row = json.loads(line)
+        if row["code"] == "zslkit":  # zslkit_cada.py names the folder, not the dataset
+            row = {"code": "zslkit", "dataset": "awa2-synthetic-2048", **row}
+        out.write(json.dumps(row) + "\n")
+PY
