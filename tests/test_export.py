@@ -248,3 +248,18 @@ def test_cli_re_exports_a_real_format_folder(tmp_path, capsys):
     assert b.class_names == truth["class_names"]
     for split in ("trainval", "test_seen", "test_unseen", "val_unseen"):
         np.testing.assert_array_equal(np.sort(a.splits[split]), b.splits[split])
+
+
+def test_cli_export_draws_synthetic_data_at_a_chosen_feature_dim(tmp_path, capsys):
+    out = tmp_path / "wide"
+    assert main(["export", "--dataset", "synthetic", "--feature-dim", "48", "--out", str(out)]) == 0
+    drawn, read = zslkit.datasets.load("synthetic", feature_dim=48), load_xlsa17(out)
+    assert read.features.shape == (drawn.features.shape[0], 48)
+    np.testing.assert_allclose(read.features, drawn.features, rtol=1e-6)
+    assert read.unseen_classes.tolist() == drawn.unseen_classes.tolist()
+    for argv, words in [(["--dataset", "digits", "--feature-dim", "48"], ["--feature-dim", "synthetic", "'digits'"]),
+                        (["--dataset", "synthetic", "--feature-dim", "0"], ["--feature-dim", "positive", "0"])]:
+        assert main(["export", *argv, "--out", str(tmp_path / "x")]) == 2
+        err = capsys.readouterr().err
+        assert all(w in err for w in words), err
+    assert not (tmp_path / "x").exists()

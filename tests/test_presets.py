@@ -77,7 +77,7 @@ def test_same_as_copies_another_preset_and_its_own_keys_win(tmp_path, monkeypatc
     ('[mianet."B"]\nsame_as = "nope"\nprovenance = "p"\n', r"\[mianet.B\] same_as = 'nope': mianet has no preset 'nope'"),
     ('[mianet."A"]\nprovenance = "p"\n[mianet."B"]\nsame_as = "A"\nprovenance = "p"\n'
      '[mianet."C"]\nsame_as = "B"\nprovenance = "p"\n', r"\[mianet.C\] .* itself a same_as entry"),
-    ('[mianet."B"]\nsame_as = 3\nprovenance = "p"\n', r"\[mianet.B\] same_as = 3"),
+    ('[mianet."B"]\nsame_as = 3\nprovenance = "p"\n', r"\[mianet.B\] same_as = 3: same_as must be a preset name"),
 ])
 def test_a_bad_same_as_is_refused(tmp_path, monkeypatch, text, message):
     _with_table(monkeypatch, tmp_path, text)

@@ -22,7 +22,7 @@ class UsageError(Exception):
     """Bad command-line input: printed and exit status 2."""
 
 
-def _load_dataset(name: str, data_dir: str | None) -> ZSLData:
+def _load_dataset(name: str, data_dir: str | None, **loader_kw) -> ZSLData:
     names = available()
     if name not in names:
         raise UsageError(f"unknown dataset {name!r}; choose one of: {', '.join(names)}")
@@ -41,7 +41,7 @@ def _load_dataset(name: str, data_dir: str | None) -> ZSLData:
     elif data_dir:
         raise UsageError(f"--data-dir is only used by the real benchmarks ({', '.join(REAL_BENCHMARKS)}).")
     try:
-        return load(name, **kwargs)
+        return load(name, **kwargs, **loader_kw)
     except ZSLDataError as exc:
         raise UsageError(str(exc)) from None
 
@@ -217,7 +217,14 @@ def cmd_bench(args) -> int:
 def cmd_export(args) -> int:
     from .data.xlsa17 import export_xlsa17
 
-    data = _load_dataset(args.dataset, args.data_dir)
+    drawn = {}
+    if args.feature_dim is not None:  # the real benchmarks' files are what they are; only drawn data has a size
+        if not (args.dataset == "synthetic" or args.dataset.endswith("-synthetic")):
+            raise UsageError(f"--feature-dim applies to the synthetic datasets (e.g. awa2-synthetic), not {args.dataset!r}.")
+        if args.feature_dim < 1:
+            raise UsageError(f"--feature-dim must be a positive number of features, got {args.feature_dim}.")
+        drawn["feature_dim"] = args.feature_dim
+    data = _load_dataset(args.dataset, args.data_dir, **drawn)
     try:
         written = export_xlsa17(data, args.out, overwrite=args.overwrite)
     except ZSLDataError as exc:
@@ -320,6 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--dataset", required=True, help="a name from `zslkit datasets`")
     x.add_argument("--data-dir", help="folder with res101.mat and att_splits.mat (real benchmarks)")
     x.add_argument("--out", required=True, metavar="FOLDER", help="the folder to create")
+    x.add_argument("--feature-dim", type=int, metavar="D",
+                   help="draw a *-synthetic dataset with D-dimensional features (e.g. 2048, as ResNet-101's)")
     x.add_argument("--overwrite", action="store_true", help="replace FOLDER if it holds an earlier export")
     x.set_defaults(func=cmd_export)
     return p

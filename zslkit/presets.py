@@ -62,7 +62,9 @@ def _resolve_same_as(data: dict) -> dict:
                 resolved[key][name] = entry
                 continue
             where = f"{PRESETS_FILE}: [{key}.{name}] same_as = {source!r}"
-            if not isinstance(source, str) or source not in entries:
+            if not isinstance(source, str):
+                raise ValueError(f"{where}: same_as must be a preset name in quotes, e.g. same_as = \"AWA2\".")
+            if source not in entries:
                 raise ValueError(f"{where}: {key} has no preset {source!r} (it has: {', '.join(entries)}).")
             if "same_as" in entries[source]:
                 raise ValueError(f"{where}: that preset is itself a same_as entry; point to the one it copies.")

@@ -2,7 +2,7 @@
 # The official CADA-VAE beside zslkit on awa2-synthetic drawn with 2048-d features (the files on which
 # zslkit's AWA2 presets miss the sanity floor): does the authors' own code beat ESZSL's H (20.3) there?
 # Three interleaved pairs (official run k, then zslkit seed k), each code at its AWA2 settings.
-#   python -c "from zslkit.data.synthetic import benchmark_synthetic as b; from zslkit.data.xlsa17 import export_xlsa17 as e; e(b('AWA2', feature_dim=2048), '/work/scratch/sel2048/AWA2')"
+#   zslkit export --dataset awa2-synthetic --feature-dim 2048 --out /work/scratch/sel2048/AWA2
 #   the official code (patched to the CPU as in README.md) in /work/scratch/cada-awa2-2048, data/AWA2 -> that folder
 #   bash results/fidelity/cada_awa2_2048.sh   (rows: /work/scratch/cada-awa2-2048/rows.jsonl, then
 #   results/fidelity/cada-vae-awa2-synthetic-2048.jsonl with the dataset named on zslkit's rows too)

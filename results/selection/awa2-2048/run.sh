@@ -5,7 +5,7 @@
 # researcher's path (`--dataset awa2 --data-dir`), so every grid modifies the method's AWA2 preset as it
 was before this selection (commit 6afd1ee: SP-AEN and MIANet the paper's values) or the preset named.
 # 3 folds (fold 0 = the official validation split), update-matched, one seed, one training at a time.
-#   python -c "from zslkit.data.synthetic import benchmark_synthetic as b; from zslkit.data.xlsa17 import export_xlsa17 as e; e(b('AWA2', feature_dim=2048), 'AWA2-2048')"
+#   zslkit export --dataset awa2-synthetic --feature-dim 2048 --out AWA2-2048
 #   OMP_NUM_THREADS=1 DIR=AWA2-2048 bash results/selection/awa2-2048/run.sh sp-aen|mianet|two-level
 set -e
 out=results/selection/awa2-2048

@@ -6,7 +6,7 @@
 # the method's CUB preset as it was before this selection (the papers' values) or the preset named.
 # 3 folds (fold 0 = the official validation split), update-matched, one seed, one training at a time.
 # CUB's image count is the real one's, so no budget_images is needed: epochs transfer as they are.
-#   python -c "from zslkit.data.synthetic import benchmark_synthetic as b; from zslkit.data.xlsa17 import export_xlsa17 as e; e(b('CUB', feature_dim=2048), 'CUB-2048')"
+#   zslkit export --dataset cub-synthetic --feature-dim 2048 --out CUB-2048
 #   OMP_NUM_THREADS=1 DIR=CUB-2048 bash results/selection/cub-2048/run.sh eszsl|sp-aen|mianet|two-level
 set -e
 out=results/selection/cub-2048
