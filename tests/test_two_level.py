@@ -174,7 +174,8 @@ def test_presets_and_weights():
     assert zslkit.create("two-level", preset="AWA1").config.alpha2 == 1.0
     assert budget_of("two-level", "AWA2") == 3840
     assert zslkit.create("two-level", preset="CUB").config.alpha2 == 1.0   # the paper's CUB value
-    assert zslkit.create("two-level", preset="SUN").config.lr == 2e-4      # f-CLSWGAN's, not validated
+    sun = zslkit.create("two-level", preset="SUN").config                  # CUB's, checked on SUN-shaped folds
+    assert (sun.hidden_size, sun.lr, sun.epochs, sun.alpha2) == (256, 1e-3, 40, 1.0)
 
 
 def test_bad_recognition_inputs_are_named(tiny):

@@ -59,10 +59,10 @@ Presets
 -------
 Dataset presets are data: ``zslkit/presets.toml`` (method × dataset → hyperparameters, one line
 of provenance each); every setting tried when choosing them is in ``results/selection/README.md``.
-The SUN and FLO presets carry the paper's α₂ (Fig. 2b) and f-CLSWGAN's per-dataset β, learning
-rate, epochs and syn_num (not validated); AWA1/AWA2/APY and CUB take the 256-wide networks chosen
-on folds of 2048-d ``awa2-synthetic`` and ``cub-synthetic`` (the paper's 4096-wide ones do not fit
-a CPU's budget).
+The FLO preset carries the paper's α₂ (Fig. 2b) and f-CLSWGAN's per-dataset β, learning rate,
+epochs and syn_num (not validated); AWA1/AWA2/APY and CUB take the 256-wide networks chosen on
+folds of 2048-d ``awa2-synthetic`` and ``cub-synthetic`` (the paper's 4096-wide ones do not fit a
+CPU's budget), and SUN takes CUB's, checked on folds of 2048-d ``sun-synthetic``.
 α₁ and γ are unreadable in the paper's figures ("higher values are best"), so zslkit's defaults
 for them come from validation on the bundled data.
 
