@@ -258,7 +258,8 @@ def test_cli_export_draws_synthetic_data_at_a_chosen_feature_dim(tmp_path, capsy
     np.testing.assert_allclose(read.features, drawn.features, rtol=1e-6)
     assert read.unseen_classes.tolist() == drawn.unseen_classes.tolist()
     for argv, words in [(["--dataset", "digits", "--feature-dim", "48"], ["--feature-dim", "synthetic", "'digits'"]),
-                        (["--dataset", "synthetic", "--feature-dim", "0"], ["--feature-dim", "positive", "0"])]:
+                        (["--dataset", "synthetic", "--feature-dim", "0"], ["--feature-dim", "positive", "0"]),
+                        (["--dataset", "digitz", "--feature-dim", "48"], ["unknown dataset", "'digitz'"])]:
         assert main(["export", *argv, "--out", str(tmp_path / "x")]) == 2
         err = capsys.readouterr().err
         assert all(w in err for w in words), err

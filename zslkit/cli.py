@@ -219,7 +219,8 @@ def cmd_export(args) -> int:
 
     drawn = {}
     if args.feature_dim is not None:  # the real benchmarks' files are what they are; only drawn data has a size
-        if not (args.dataset == "synthetic" or args.dataset.endswith("-synthetic")):
+        synthetic = args.dataset == "synthetic" or args.dataset.endswith("-synthetic")
+        if args.dataset in available() and not synthetic:  # an unknown name: _load_dataset says so below
             raise UsageError(f"--feature-dim applies to the synthetic datasets (e.g. awa2-synthetic), not {args.dataset!r}.")
         if args.feature_dim < 1:
             raise UsageError(f"--feature-dim must be a positive number of features, got {args.feature_dim}.")
