@@ -30,10 +30,11 @@ CHOSEN = {
         "mianet": ("cub-2048/mianet-small-25.json", {"epochs": 25}),
         "two-level": ("cub-2048/two-level-small-40.json", {"epochs": 40}),
     }),
-    "sun-synthetic, 2048-d": ("compare-sun-synthetic-2048.json", {  # two-level's test split: not run yet
+    "sun-synthetic, 2048-d": ("compare-sun-synthetic-2048.json", {
         "eszsl": ("sun-2048/eszsl.json", {"select_by": "H"}),
         "sp-aen": ("sun-2048/sp-aen-3folds.json", {"beta": 0}),
         "mianet": ("sun-2048/mianet-paper.json", {"alpha": 100}),
+        "two-level": ("sun-2048/two-level-small-40.json", {"epochs": 40}),
     }),
 }
 
