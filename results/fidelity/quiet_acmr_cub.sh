@@ -5,7 +5,7 @@
 set -euo pipefail
 source /work/venv/bin/activate
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-FID=/work/main/results/fidelity
+FID=$(cd "$(dirname "$0")" && pwd)   # as quiet_pair.sh: this folder's parse_official_acmr.py, zslkit_acmr.py
 cd /work/scratch/fid-acmr2
 t0=$(date +%s.%N)
 (cd model && python -u train.py --dataset CUB --data_root ../data --seed 3) > official_cub_r3.log 2>&1
